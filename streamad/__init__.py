@@ -1,0 +1,27 @@
+"""streamad: online anomaly detection with LSTM autoencoders, native to River and PyTorch.
+
+Data flows one way: source (``streamad.datasets``, ``streamad.synth``) → scaler (River) →
+detector (:class:`RollingDetector` with a module from ``streamad.modules``) → threshold
+(``streamad.thresholds``) → evaluation (``streamad.metrics``). ``streamad.plot`` is imported on
+demand so that matplotlib stays optional.
+"""
+
+from __future__ import annotations
+
+from streamad import datasets, evaluate, metrics, modules, synth, thresholds
+from streamad.detector import RollingDetector
+from streamad.evaluate import Report, prequential
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Report",
+    "RollingDetector",
+    "datasets",
+    "evaluate",
+    "metrics",
+    "modules",
+    "prequential",
+    "synth",
+    "thresholds",
+]

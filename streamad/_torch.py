@@ -1,0 +1,95 @@
+"""Torch plumbing as small functions: building a module, losses, one update step."""
+
+from __future__ import annotations
+
+import copy
+import inspect
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import torch
+from torch import nn
+from torch.nn import functional
+
+Loss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+_LOSSES: dict[str, Loss] = {
+    "mse": functional.mse_loss,
+    "l1": functional.l1_loss,
+    "smooth_l1": functional.smooth_l1_loss,
+    "huber": functional.huber_loss,
+}
+
+
+def resolve_loss(loss_fn: str | Loss) -> Loss:
+    """A loss callable from a callable or one of deep-river's names (``"mse"``, ``"l1"``, ...)."""
+    if callable(loss_fn):
+        return loss_fn
+    try:
+        return _LOSSES[loss_fn]
+    except KeyError:
+        known = sorted(_LOSSES)
+        raise ValueError(f"unknown loss {loss_fn!r}; use one of {known} or a callable") from None
+
+
+def resolve_optimizer(optimizer_fn: str | type[torch.optim.Optimizer]) -> type:
+    """An optimizer class, from a class or a deep-river name such as ``"sgd"`` or ``"adam"``."""
+    if isinstance(optimizer_fn, str):
+        from deep_river.utils import get_optim_fn
+
+        return get_optim_fn(optimizer_fn)
+    return optimizer_fn
+
+
+def build_module(
+    module: nn.Module | type[nn.Module], n_features: int, kwargs: dict[str, Any], seed: int
+) -> nn.Module:
+    """A fresh module to train: a copy of a ready instance, or the class built for the data.
+
+    The class is built under ``seed`` inside a forked random state, so the global torch random
+    state is left as it was.
+    """
+    if isinstance(module, nn.Module):
+        if kwargs:
+            raise ValueError(f"module keyword arguments {sorted(kwargs)} need a module class")
+        return copy.deepcopy(module)
+    if not (inspect.isclass(module) and issubclass(module, nn.Module)):
+        raise TypeError(f"module must be an nn.Module class or instance, not {module!r}")
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return module(n_features, **kwargs)
+
+
+def is_plain_sgd(optimizer: torch.optim.Optimizer) -> bool:
+    """True when ``optimizer`` is SGD without momentum, decay or other options."""
+    if type(optimizer) is not torch.optim.SGD:
+        return False
+    group = optimizer.param_groups[0]
+    return (
+        len(optimizer.param_groups) == 1
+        and group["momentum"] == 0
+        and group["weight_decay"] == 0
+        and not group["nesterov"]
+        and not group["maximize"]
+    )
+
+
+def update(
+    loss: torch.Tensor,
+    params: Sequence[torch.Tensor],
+    optimizer: torch.optim.Optimizer,
+    plain_sgd: bool,
+) -> None:
+    """One gradient step on ``loss``; plain SGD skips the optimizer's per-step bookkeeping."""
+    if plain_sgd:
+        grads = torch.autograd.grad(loss, params, allow_unused=True)
+        # parameters without a gradient are left alone, as torch.optim.SGD does
+        used = [(p, g) for p, g in zip(params, grads, strict=True) if g is not None]
+        with torch.no_grad():
+            torch._foreach_add_(
+                [p for p, _ in used], [g for _, g in used], alpha=-optimizer.param_groups[0]["lr"]
+            )
+    else:
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()

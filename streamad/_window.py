@@ -1,0 +1,122 @@
+"""The rolling window (a preallocated ring buffer) and the dict-to-row input policy."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+
+class RingWindow:
+    """The last ``size`` rows of a stream, readable as one contiguous array without copying.
+
+    Each row is written twice, ``size`` apart, so the newest ``k`` rows are always the slice
+    ``buffer[end - k:end]``.
+
+    Examples
+    --------
+    >>> window = RingWindow(size=3, n_features=1)
+    >>> for value in range(5):
+    ...     window.append(np.array([value], dtype=np.float32))
+    >>> window.last(3).ravel().tolist(), len(window)
+    ([2.0, 3.0, 4.0], 3)
+    """
+
+    def __init__(self, size: int, n_features: int) -> None:
+        self.size = size
+        self.buffer = np.zeros((2 * size, n_features), dtype=np.float32)
+        self.position = 0
+        self.count = 0
+
+    def __len__(self) -> int:
+        return self.count
+
+    def append(self, row: np.ndarray) -> None:
+        self.buffer[self.position] = row
+        self.buffer[self.position + self.size] = row
+        self.position = (self.position + 1) % self.size
+        self.count = min(self.count + 1, self.size)
+
+    def last(self, k: int) -> np.ndarray:
+        """The newest ``k`` rows, oldest first (a view; ``k`` is capped at the rows held)."""
+        k = min(k, self.count)
+        end = self.position + self.size
+        return self.buffer[end - k : end]
+
+    def with_row(self, row: np.ndarray) -> np.ndarray:
+        """A fresh array: the newest ``size - 1`` rows followed by ``row``."""
+        past = self.last(self.size - 1)
+        out = np.empty((len(past) + 1, row.shape[0]), dtype=np.float32)
+        out[:-1] = past
+        out[-1] = row
+        return out
+
+
+def dict_to_row(
+    x: Mapping, features: Sequence[str], fill: np.ndarray
+) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Turn a sample into a float32 row in ``features`` order, applying the input policy.
+
+    Missing features, None, NaN and values that are not finite in float32 (±inf, beyond ±3.4e38)
+    are replaced by ``fill`` (the detector's running means) and reported. Values that are not
+    numbers raise a ``TypeError`` naming the feature; an empty sample raises a ``ValueError``.
+
+    Returns
+    -------
+    The row, and the names of the features that were imputed.
+
+    Examples
+    --------
+    >>> fill = np.array([0.5, 7.0], dtype=np.float32)
+    >>> row, imputed = dict_to_row({"a": 1, "b": float("nan")}, ["a", "b"], fill)
+    >>> row.tolist(), imputed
+    ([1.0, 7.0], ('b',))
+    >>> dict_to_row({"a": "high"}, ["a", "b"], fill)
+    Traceback (most recent call last):
+    ...
+    TypeError: feature 'a' is not a number: 'high' (str)
+    """
+    if not x:
+        raise ValueError("empty sample: x has no features")
+    row = np.empty(len(features), dtype=np.float32)
+    imputed: list[str] = []
+    for i, name in enumerate(features):
+        value = x.get(name)
+        if value is None:
+            imputed.append(name)
+            row[i] = fill[i]
+            continue
+        if not isinstance(value, numbers.Real):
+            raise TypeError(
+                f"feature {name!r} is not a number: {value!r} ({type(value).__name__})"
+            )
+        v = float(value)
+        if math.isfinite(v) and abs(v) <= 3.4e38:
+            row[i] = v
+        else:
+            imputed.append(name)
+            row[i] = fill[i]
+    return row, tuple(imputed)
+
+
+def block_windows(history: np.ndarray, rows: np.ndarray, size: int) -> np.ndarray:
+    """The full windows ending at each row of ``rows``, as one array (n_windows, size, features).
+
+    ``history`` holds the rows before the block (at most ``size - 1`` are used); rows whose window
+    would reach before the start of ``history`` are left out, so the result holds the windows of
+    the last ``n_windows`` rows.
+
+    Examples
+    --------
+    >>> history = np.arange(2, dtype=np.float32).reshape(2, 1)
+    >>> rows = np.arange(2, 5, dtype=np.float32).reshape(3, 1)
+    >>> block_windows(history, rows, size=3)[..., 0].tolist()
+    [[0.0, 1.0, 2.0], [1.0, 2.0, 3.0], [2.0, 3.0, 4.0]]
+    """
+    seq = np.concatenate([history[len(history) - (size - 1) :] if size > 1 else history[:0], rows])
+    if len(seq) < size:
+        return np.empty((0, size, rows.shape[1]), dtype=np.float32)
+    windows = np.lib.stride_tricks.sliding_window_view(seq, size, axis=0)
+    return windows.transpose(0, 2, 1).copy()

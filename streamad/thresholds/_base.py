@@ -1,0 +1,64 @@
+"""What every streamad threshold filter shares: score once, learn, then update the threshold."""
+
+from __future__ import annotations
+
+import abc
+from typing import Any
+
+from river import anomaly
+
+
+class ScoreFilter(anomaly.base.AnomalyFilter):
+    """A River ``AnomalyFilter`` that scores each sample once and updates its threshold after.
+
+    ``score_one`` asks the detector and remembers the sample and its score; ``learn_one`` of an
+    equal sample reuses that score instead of scoring again (River's ``AnomalyFilter.learn_one``
+    would score twice). It then lets the detector learn, unless ``protect_anomaly_detector``
+    is set and the score is an alarm, and only then updates the threshold with the score
+    (``_update``). ``classify`` reads the threshold and changes nothing. The remembered score is
+    used once, by the next ``learn_one``; it assumes the detector learns only through the filter.
+
+    Subclasses implement ``classify``, ``_update`` and a ``threshold`` (None while warming up).
+    """
+
+    def __init__(self, anomaly_detector: Any, protect_anomaly_detector: bool = True) -> None:
+        super().__init__(
+            anomaly_detector=anomaly_detector, protect_anomaly_detector=protect_anomaly_detector
+        )
+        self._memo: tuple[dict, float] | None = None
+
+    @abc.abstractmethod
+    def _update(self, score: float, y: Any) -> None:
+        """Update the threshold with the score of a sample just learned (and its label, if any)."""
+
+    def score_one(self, x: dict, **kwargs: Any) -> float:
+        """The detector's score of ``x``, remembered for the ``learn_one`` that follows."""
+        score = float(self.anomaly_detector.score_one(x, **kwargs))
+        self._memo = (dict(x), score)
+        return score
+
+    def _score_to_learn(self, x: dict) -> float:
+        memo, self._memo = self._memo, None
+        if memo is not None and memo[0] == dict(x):
+            return memo[1]
+        return float(self.anomaly_detector.score_one(x))
+
+    def learn_one(self, x: dict, y: Any = None, **learn_kwargs: Any) -> None:
+        """Let the detector learn ``x`` (unless protected from an alarm), then update the threshold.
+
+        ``y`` is the sample's label; only filters calibrated on labels use it, and the detector
+        never sees it.
+        """
+        score = self._score_to_learn(x)
+        if not (self.protect_anomaly_detector and self.classify(score)):
+            self.anomaly_detector.learn_one(x, **learn_kwargs)
+        self._update(score, y)
+
+
+def check_int(name: str, value: Any, minimum: int, allow_none: bool = False) -> None:
+    """``ValueError`` unless ``value`` is an int (not a bool) of at least ``minimum``."""
+    if allow_none and value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        none = "None or " if allow_none else ""
+        raise ValueError(f"{name} must be {none}an int >= {minimum}, not {value!r}")

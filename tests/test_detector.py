@@ -1,0 +1,173 @@
+"""RollingDetector: deep-river equivalence, one forward per sample, blocks, warm-up, attribution."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+import torch
+from deep_river.anomaly import RollingAutoencoder
+from river import preprocessing
+
+from streamad import RollingDetector
+from streamad.modules import Cho, Srivastava, Stacked, Sutskever
+
+
+def stream(n: int, n_features: int = 30, seed: int = 0) -> list[dict[str, float]]:
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)[:, None]
+    values = np.sin(t / (5 + np.arange(n_features))) + 0.1 * rng.normal(size=(n, n_features))
+    values[::97] += 4.0  # sparse anomalies
+    return [{f"V{j}": float(v) for j, v in enumerate(row)} for row in values]
+
+
+def run(model, xs):
+    scaler, scores = preprocessing.StandardScaler(), []
+    for x in xs:
+        scaler.learn_one(x)
+        x = scaler.transform_one(x)
+        scores.append(model.score_one(x))
+        model.learn_one(x)
+    return np.array(scores)
+
+
+def test_same_scores_as_deep_river_rolling_autoencoder():
+    """The seed's example: StandardScaler, Sutskever(30 features), lr 0.005, same weights."""
+    torch.manual_seed(7)
+    module = Sutskever(n_features=30)
+    xs = stream(1200)
+    ref = run(RollingAutoencoder(module=copy.deepcopy(module), lr=0.005), xs)
+    ours = run(RollingDetector(module=module, lr=0.005), xs)
+    warm = 10  # deep-river scores 0.0 until its window is full
+    assert np.all(ref[:warm] == 0.0) and np.all(ours[:warm] > 0.0)
+    np.testing.assert_allclose(ours[warm:], ref[warm:], rtol=1e-5)
+
+
+@pytest.mark.parametrize("module", [Cho, Srivastava, Stacked, Sutskever])
+def test_each_module_learns_and_scores(module):
+    det = RollingDetector(module=module, window_size=5, seed=1)
+    scores = run(det, stream(120, n_features=4))
+    assert np.all(np.isfinite(scores)) and det.n_learned == 120 and det.is_ready
+
+
+def test_one_forward_per_sample_in_score_then_learn():
+    det = RollingDetector(window_size=4, hidden_size=4)
+    xs = stream(30, n_features=3)
+    det.score_one(xs[0])
+    calls = []
+    det.module_.register_forward_hook(lambda *_: calls.append(1))
+    for x in xs[1:]:
+        det.score_one(x)
+        det.score_one(x)  # scored again, as River's AnomalyFilter.learn_one does
+        det.learn_one(x)
+    assert len(calls) == len(xs) - 1
+
+
+def test_score_one_changes_nothing_learned():
+    det = RollingDetector(window_size=4, hidden_size=4)
+    xs = stream(20, n_features=3)
+    for x in xs[:10]:
+        det.learn_one(x)
+    before = det.get_state()
+    det.score_one(xs[10])
+    after = det.get_state()
+    for key in before["module_state"]:
+        assert torch.equal(before["module_state"][key], after["module_state"][key])
+    assert torch.equal(before["window"]["buffer"], after["window"]["buffer"])
+    assert before["counters"] == after["counters"]
+
+
+def test_score_many_matches_score_one_row_by_row():
+    xs = stream(60, n_features=3)
+    det = RollingDetector(window_size=5, hidden_size=4)
+    for x in xs[:2]:  # still warming up: partial windows included
+        det.learn_one(x)
+    many = det.score_many(xs[2:])
+    frozen = RollingDetector(window_size=5, hidden_size=4, lr=0.0)
+    frozen.module_ = None
+    for x in xs[:2]:
+        frozen.learn_one(x)
+    frozen.module_.load_state_dict(det.module_.state_dict())
+    one = []
+    for x in xs[2:]:
+        one.append(frozen.score_one(x))
+        frozen.learn_one(x)  # lr 0: only the window moves
+    np.testing.assert_allclose(many, one, rtol=1e-5)
+    assert det.n_learned == 2  # score_many learned nothing
+    assert det.score_many(xs[2:3])[0] == pytest.approx(det.score_one(xs[2]), rel=1e-6)
+
+
+def test_learn_many_of_one_row_is_learn_one():
+    xs = stream(40, n_features=3)
+    a, b = (
+        RollingDetector(window_size=4, hidden_size=4),
+        RollingDetector(window_size=4, hidden_size=4),
+    )
+    for x in xs:
+        a.learn_one(x)
+        b.learn_many([x])
+    for key, value in a.module_.state_dict().items():
+        torch.testing.assert_close(b.module_.state_dict()[key], value)
+
+
+def test_block_update_learns_every_window_of_the_block():
+    xs = stream(64, n_features=3)
+    det = RollingDetector(window_size=4, hidden_size=4)
+    for start in range(0, 64, 16):
+        det.score_many(xs[start : start + 16])
+        det.learn_many(xs[start : start + 16])
+    assert det.n_learned == 64 and det.is_ready
+    np.testing.assert_array_equal(det._window.last(4)[-1], np.float32(list(xs[-1].values())))
+
+
+def test_warm_up_scores_partial_windows():
+    det = RollingDetector(window_size=6, hidden_size=4)
+    xs = stream(8, n_features=3)
+    for i, x in enumerate(xs):
+        assert det.is_ready == (i >= 5)
+        score = det.score_one(x)
+        assert np.isfinite(score) and score > 0.0
+        det.learn_one(x)
+
+
+def test_feature_errors_explain_the_score():
+    det = RollingDetector(window_size=5, hidden_size=4)
+    xs = stream(200, n_features=3)
+    run(det, xs)
+    spike = {"V0": 0.0, "V1": 25.0, "V2": 0.0}
+    score = det.score_one(spike)
+    errors = det.feature_errors
+    assert list(errors) == ["V0", "V1", "V2"]
+    assert np.mean(list(errors.values())) == pytest.approx(score, rel=1e-5)
+    assert max(errors, key=errors.get) == "V1"
+
+
+def test_module_class_is_built_under_its_seed_without_touching_global_state():
+    state = torch.random.get_rng_state()
+    a = RollingDetector(seed=3, hidden_size=4)
+    b = RollingDetector(seed=3, hidden_size=4)
+    x = stream(1, n_features=3)[0]
+    assert a.score_one(x) == b.score_one(x)
+    assert torch.equal(state, torch.random.get_rng_state())
+
+
+def test_a_ready_module_is_copied_and_checked():
+    module = Sutskever(n_features=3, hidden_size=4)
+    original = copy.deepcopy(module.state_dict())
+    det = RollingDetector(module=module, window_size=3)
+    run(det, stream(20, n_features=3))
+    for key, value in module.state_dict().items():
+        assert torch.equal(value, original[key])  # the given instance stays untouched
+    with pytest.raises(ValueError, match="built for 3 features"):
+        RollingDetector(module=module).score_one({"a": 1.0})
+    with pytest.raises(ValueError, match="need a module class"):
+        RollingDetector(module=module, hidden_size=8).score_one(stream(1, n_features=3)[0])
+
+
+def test_other_optimizers_and_losses():
+    det = RollingDetector(optimizer_fn=torch.optim.Adam, loss_fn="l1", window_size=4, hidden_size=4)
+    scores = run(det, stream(50, n_features=3))
+    assert np.all(np.isfinite(scores))
+    with pytest.raises(ValueError, match="unknown loss"):
+        RollingDetector(loss_fn="nope")
