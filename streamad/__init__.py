@@ -11,10 +11,12 @@ from __future__ import annotations
 from streamad import datasets, evaluate, metrics, modules, synth, thresholds
 from streamad.detector import RollingDetector
 from streamad.evaluate import Report, prequential
+from streamad.keyed import KeyedDetector
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "KeyedDetector",
     "Report",
     "RollingDetector",
     "datasets",

@@ -56,7 +56,7 @@ def build_module(
     if not (inspect.isclass(module) and issubclass(module, nn.Module)):
         raise TypeError(f"module must be an nn.Module class or instance, not {module!r}")
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+        torch.default_generator.manual_seed(seed)  # the CPU generator only, restored on exit
         return module(n_features, **kwargs)
 
 
