@@ -17,14 +17,6 @@ from streamad.aio import Result, StreamDetector, detect
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """One torch thread: on a small shared machine OpenMP teams of 2+ spin against each other."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
 
 def small() -> RollingDetector:
     return RollingDetector(window_size=4, hidden_size=3)

@@ -8,18 +8,8 @@ import subprocess
 import sys
 
 import pytest
-import torch
 
 from streamad.cli import main
-
-
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """As the CLI does (--threads 1) for the API runs here: 2 threads collapse on a busy core."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="module")

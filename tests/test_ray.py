@@ -12,20 +12,10 @@ import subprocess
 import sys
 
 import pytest
-import torch
 
 from streamad import RollingDetector
 from streamad.distributed import Shard, shard_of
 from streamad.keyed import KeyedDetector
-
-
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """One torch thread, as each Ray worker has: the scores must match bit for bit."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def keyed(**kwargs) -> KeyedDetector:
