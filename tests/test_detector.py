@@ -171,3 +171,22 @@ def test_other_optimizers_and_losses():
     assert np.all(np.isfinite(scores))
     with pytest.raises(ValueError, match="unknown loss"):
         RollingDetector(loss_fn="nope")
+
+
+def test_plugs_into_river_progressive_val_score_and_filters():
+    from river import anomaly, evaluate, metrics
+
+    xs = stream(400, n_features=3)
+    labelled = [(x, int(i > 0 and i % 97 == 0)) for i, x in enumerate(xs)]
+    detector = RollingDetector(Stacked, window_size=5, lr=0.05, encoder_sizes=(8, 4))
+    model = preprocessing.StandardScaler() | detector
+    result = evaluate.progressive_val_score(labelled, model, metrics.ROCAUC())
+    assert result.get() > 0.6  # the spikes every 97 samples rank high
+    assert detector.n_learned == 400
+
+    filtered = anomaly.QuantileFilter(RollingDetector(window_size=5, hidden_size=4), q=0.95)
+    alarms = 0
+    for x, _ in labelled:
+        alarms += filtered.classify(filtered.score_one(x))
+        filtered.learn_one(x)
+    assert 0 < alarms < 30
