@@ -125,8 +125,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keys", type=int, default=1000)
     parser.add_argument("--events-per-key", type=int, default=5)
-    parser.add_argument("--trivial-events-per-key", type=int, default=100,
-                        help="a longer stream for the trivial detector, whose passes are short")
+    parser.add_argument(
+        "--trivial-events-per-key",
+        type=int,
+        default=100,
+        help="a longer stream for the trivial detector, whose passes are short",
+    )
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--no-ray", action="store_true", help="only the one-process rows")
@@ -145,8 +149,12 @@ def main() -> None:
         import ray
 
         # 3 logical CPUs: the 1- and 2-shard set-ups live side by side (they run in turns)
-        ray.init(num_cpus=3, include_dashboard=False, object_store_memory=200 * 2**20,
-                 log_to_driver=False)
+        ray.init(
+            num_cpus=3,
+            include_dashboard=False,
+            object_store_memory=200 * 2**20,
+            log_to_driver=False,
+        )
     for name, (template, per_key) in detectors.items():
         setups: dict[str, InProcess | OnRay] = {"one process": InProcess(template)}
         for n_shards in [] if args.no_ray else [1, 2]:
@@ -155,8 +163,10 @@ def main() -> None:
         rates = compare(setups, make_stream(args.keys, per_key), args.repeats)
         rows += [(f"{name}, {per_key}/key", label, rate) for label, rate in rates.items()]
 
-    print(f"\n{args.keys:,} keys, batch {args.batch_size}, median of {args.repeats} passes, "
-          "torch 1 thread per process")
+    print(
+        f"\n{args.keys:,} keys, batch {args.batch_size}, median of {args.repeats} passes, "
+        "torch 1 thread per process"
+    )
     print(f"{'detector, events per key':<34}{'set-up':<16}{'events/s':>12}")
     for name, setup, rate in rows:
         print(f"{name:<34}{setup:<16}{rate:>12,.0f}")
