@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -55,12 +55,13 @@ class RingWindow:
 
 
 def dict_to_row(
-    x: Mapping, features: Sequence[str], fill: np.ndarray
+    x: Mapping, features: Sequence[str], fill: Callable[[], np.ndarray]
 ) -> tuple[np.ndarray, tuple[str, ...]]:
     """Turn a sample into a float32 row in ``features`` order, applying the input policy.
 
     Missing features, None, NaN and values that are not finite in float32 (±inf, beyond ±3.4e38)
-    are replaced by ``fill`` (the detector's running means) and reported. Values that are not
+    are replaced by ``fill()`` (the detector's running means, computed only when needed) and
+    reported. Values that are not
     numbers raise a ``TypeError`` naming the feature; an empty sample raises a ``ValueError``.
 
     Returns
@@ -69,7 +70,8 @@ def dict_to_row(
 
     Examples
     --------
-    >>> fill = np.array([0.5, 7.0], dtype=np.float32)
+    >>> def fill():
+    ...     return np.array([0.5, 7.0], dtype=np.float32)
     >>> row, imputed = dict_to_row({"a": 1, "b": float("nan")}, ["a", "b"], fill)
     >>> row.tolist(), imputed
     ([1.0, 7.0], ('b',))
@@ -82,11 +84,13 @@ def dict_to_row(
         raise ValueError("empty sample: x has no features")
     row = np.empty(len(features), dtype=np.float32)
     imputed: list[str] = []
+    means: np.ndarray | None = None
     for i, name in enumerate(features):
         value = x.get(name)
         if value is None:
             imputed.append(name)
-            row[i] = fill[i]
+            means = fill() if means is None else means
+            row[i] = means[i]
             continue
         if not isinstance(value, numbers.Real):
             raise TypeError(
@@ -97,7 +101,8 @@ def dict_to_row(
             row[i] = v
         else:
             imputed.append(name)
-            row[i] = fill[i]
+            means = fill() if means is None else means
+            row[i] = means[i]
     return row, tuple(imputed)
 
 

@@ -186,8 +186,10 @@ class RollingDetector(RollingAutoencoder):
         for name in x.keys() - self._feature_set - self.ignored_features:
             warnings.warn(f"feature {name!r} was not in the first sample: ignored", stacklevel=3)
             self.ignored_features.add(name)
-        fill = (self._sums / np.maximum(self._counts, 1)).astype(np.float32)
-        return dict_to_row(x, self.features, fill)
+        return dict_to_row(x, self.features, self._running_means)
+
+    def _running_means(self) -> np.ndarray:
+        return (self._sums / np.maximum(self._counts, 1)).astype(np.float32)
 
     def _tensor(self, array: np.ndarray) -> torch.Tensor:
         return torch.from_numpy(array).to(self.device)
