@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
+from streamad._forward import evaluate
 from streamad._window import block_windows
 
 if TYPE_CHECKING:
@@ -32,18 +33,9 @@ def rows_of(det: RollingDetector, X: Any) -> tuple[np.ndarray, tuple[str, ...]]:
     return np.stack(rows), tuple(imputed)
 
 
-def _losses(det: RollingDetector, windows: np.ndarray, grad: bool) -> torch.Tensor:
-    """Loss of each window of ``windows`` (n, size, features), in one forward pass."""
-    assert det.module_ is not None
-    batch = det._tensor(windows).transpose(0, 1)  # (size, n, features)
-    with torch.set_grad_enabled(grad):
-        reconstruction = det.module_(batch)
-        try:
-            per_element = det._loss(reconstruction, batch, reduction="none")  # type: ignore[call-arg]
-            return per_element.mean(dim=(0, 2))
-        except TypeError:  # a loss without `reduction`: one call per window
-            losses = [det._loss(reconstruction[:, i], batch[:, i]) for i in range(len(windows))]
-            return torch.stack(losses)
+def _batch(windows: np.ndarray) -> np.ndarray:
+    """Windows (n, size, features) as one contiguous batch (size, n, features)."""
+    return np.ascontiguousarray(windows.transpose(1, 0, 2))
 
 
 def _warmup_count(det: RollingDetector, n_rows: int) -> int:
@@ -57,30 +49,27 @@ def score_rows(det: RollingDetector, rows: np.ndarray) -> np.ndarray:
         return scores
     history = det._window.last(det.window_size - 1)
     n_partial = _warmup_count(det, len(rows))
-    for i in range(n_partial):  # windows shorter than window_size: scored one by one
-        window = det._tensor(np.concatenate([history, rows[: i + 1]])).unsqueeze(1)
-        assert det.module_ is not None
-        with torch.inference_mode():
-            scores[i] = det._loss(det.module_(window), window).item()
-    windows = block_windows(history, rows, det.window_size)
     with torch.inference_mode():
+        for i in range(n_partial):  # windows shorter than window_size: scored one by one
+            window = np.concatenate([history, rows[: i + 1]])[:, None, :]
+            scores[i] = evaluate(det, window, grad=False).losses[0]
+        windows = block_windows(history, rows, det.window_size)
         for start in range(0, len(windows), BATCH):
-            chunk = windows[start : start + BATCH]
-            scores[n_partial + start : n_partial + start + len(chunk)] = (
-                _losses(det, chunk, grad=False).double().cpu().numpy()
-            )
+            chunk = _batch(windows[start : start + BATCH])
+            scores[n_partial + start : n_partial + start + chunk.shape[1]] = evaluate(
+                det, chunk, grad=False
+            ).losses
     return scores
 
 
 def learn_rows(det: RollingDetector, rows: np.ndarray, imputed: tuple[str, ...]) -> None:
     n_partial = _warmup_count(det, len(rows))
     for i in range(n_partial):  # warm-up: one partial window at a time, as learn_one does
-        window = det._tensor(det._window.with_row(rows[i])).unsqueeze(1)
-        assert det.module_ is not None
-        det._apply(det._loss(det.module_(window), window), rows[i : i + 1], ())
+        window = det._window.with_row(rows[i])[:, None, :]
+        det._apply(evaluate(det, window), rows[i : i + 1], ())
     rest = rows[n_partial:]
     if len(rest):
         windows = block_windows(det._window.last(det.window_size - 1), rest, det.window_size)
-        det._apply(_losses(det, windows, grad=True).mean(), rest, ())
+        det._apply(evaluate(det, _batch(windows)), rest, ())
     det.n_imputed += len(imputed)
     det.last_imputed = imputed

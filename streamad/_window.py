@@ -82,20 +82,22 @@ def dict_to_row(
     """
     if not x:
         raise ValueError("empty sample: x has no features")
+    values = [x.get(name) for name in features]
+    if set(map(type, values)) == {float}:  # the common case, vectorised
+        array = np.array(values)
+        if np.abs(array).max() <= 3.4e38:  # False for NaN and ±inf
+            return array.astype(np.float32), ()
     row = np.empty(len(features), dtype=np.float32)
     imputed: list[str] = []
     means: np.ndarray | None = None
-    for i, name in enumerate(features):
-        value = x.get(name)
+    for i, (name, value) in enumerate(zip(features, values, strict=True)):
         if value is None:
             imputed.append(name)
             means = fill() if means is None else means
             row[i] = means[i]
             continue
         if not isinstance(value, numbers.Real):
-            raise TypeError(
-                f"feature {name!r} is not a number: {value!r} ({type(value).__name__})"
-            )
+            raise TypeError(f"feature {name!r} is not a number: {value!r} ({type(value).__name__})")
         v = float(value)
         if math.isfinite(v) and abs(v) <= 3.4e38:
             row[i] = v

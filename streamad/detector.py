@@ -12,7 +12,7 @@ from deep_river.anomaly import RollingAutoencoder
 from river import base
 from torch import nn
 
-from streamad import _batch, _persist, _state, _torch
+from streamad import _batch, _forward, _kernels, _persist, _state, _torch
 from streamad._window import RingWindow, dict_to_row
 from streamad.modules import Cho, Srivastava, Stacked, Sutskever
 
@@ -105,7 +105,8 @@ class RollingDetector(RollingAutoencoder):
         self.n_imputed = 0
         self.last_imputed: tuple[str, ...] = ()
         self._pending: tuple | None = None
-        self._last: tuple[torch.Tensor, torch.Tensor] | None = None
+        self._last: tuple[np.ndarray, np.ndarray] | None = None
+        self._kernel: _kernels.Kernel | bool | None = None
 
     # -- River / deep-river plumbing -------------------------------------------------------
     @classmethod
@@ -138,6 +139,8 @@ class RollingDetector(RollingAutoencoder):
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
         state["_pending"] = None  # an autograd graph: recomputed on demand, never pickled
+        if state.get("_kernel"):
+            state["_kernel"] = None  # NumPy views of the module's tensors: rebuilt on demand
         return state
 
     @property
@@ -154,7 +157,7 @@ class RollingDetector(RollingAutoencoder):
         if self._last is None:
             return None
         window, reconstruction = self._last
-        errors = (reconstruction - window).pow(2).mean(dim=(0, 1)).tolist()
+        errors = np.mean((reconstruction - window) ** 2, axis=(0, 1), dtype=np.float64).tolist()
         return dict(zip(self.features, errors, strict=True))
 
     # -- Building and converting ------------------------------------------------------------
@@ -176,6 +179,7 @@ class RollingDetector(RollingAutoencoder):
         optimizer_cls = _torch.resolve_optimizer(self.optimizer_fn)
         self.optimizer_ = optimizer_cls(self._params, lr=self.lr)
         self._plain_sgd = _torch.is_plain_sgd(self.optimizer_)
+        self._kernel = None
         self._window = RingWindow(self.window_size, n)
         self._sums = np.zeros(n, dtype=np.float64)
         self._counts = np.zeros(n, dtype=np.int64)
@@ -194,6 +198,18 @@ class RollingDetector(RollingAutoencoder):
     def _tensor(self, array: np.ndarray) -> torch.Tensor:
         return torch.from_numpy(array).to(self.device)
 
+    def _fast_kernel(self) -> _kernels.Kernel | None:
+        """The NumPy fast path for this module, loss and optimizer, or None (torch autograd).
+
+        A module with hooks, or one swapped in for ``module_``, runs through torch.
+        """
+        kernel = self._kernel
+        if kernel is None or (kernel and kernel.module is not self.module_):
+            assert self.module_ is not None
+            found = _kernels.kernel_for(self.module_, self._loss, self._plain_sgd)
+            self._kernel = kernel = False if found is None else found
+        return kernel if kernel and kernel.serves(self.module_) else None
+
     # -- One sample at a time ---------------------------------------------------------------
     def _pending_for(self, row: np.ndarray) -> tuple | None:
         """The cached forward pass of ``row``, if it was the last sample scored since learning."""
@@ -205,35 +221,31 @@ class RollingDetector(RollingAutoencoder):
     def score_one(self, x: dict) -> float:
         row, _ = self._row(x)
         pending = self._pending_for(row)
-        if pending is not None:  # scored again before learning (e.g. by an AnomalyFilter)
-            return pending[4]
-        window = self._tensor(self._window.with_row(row)).unsqueeze(1)
-        assert self.module_ is not None
-        with torch.enable_grad():
-            reconstruction = self.module_(window)
-            loss = self._loss(reconstruction, window)
-        score = loss.item()
-        self._pending = (self.n_learned, row, window, loss, score)
-        self._last = (window.detach(), reconstruction.detach())
-        return score
+        if pending is None:
+            pending = self._evaluate(row)
+        return pending[2]  # scored again before learning (e.g. by an AnomalyFilter): cached
 
     def learn_one(self, x: dict, y: Any = None, **kwargs: Any) -> None:
         row, imputed = self._row(x)
-        pending = self._pending_for(row)
-        if pending is not None:
-            loss = pending[3]
-        else:
-            window = self._tensor(self._window.with_row(row)).unsqueeze(1)
-            assert self.module_ is not None
-            loss = self._loss(self.module_(window), window)
+        pending = self._pending_for(row) or self._evaluate(row)
         self._pending = None
-        self._apply(loss, row[None, :], imputed)
+        self._apply(pending[3], row[None, :], imputed)
 
-    def _apply(self, loss: torch.Tensor, rows: np.ndarray, imputed: tuple[str, ...]) -> None:
-        """Update the weights from ``loss`` (unless it is not finite), then slide the window."""
-        assert self.optimizer_ is not None
-        if torch.isfinite(loss):
-            _torch.update(loss, self._params, self.optimizer_, self._plain_sgd)
+    def _evaluate(self, row: np.ndarray) -> tuple:
+        """One forward pass over the window ending with ``row``: its score, ready to learn."""
+        window = self._window.with_row(row)[:, None, :]  # (T, 1, F)
+        evaluation = _forward.evaluate(self, window)
+        score = float(evaluation.losses[0])
+        self._pending = (self.n_learned, row, score, evaluation)
+        self._last = (evaluation.windows, evaluation.reconstruction)
+        return self._pending
+
+    def _apply(
+        self, evaluation: _forward.Evaluation, rows: np.ndarray, imputed: tuple[str, ...]
+    ) -> None:
+        """Update the weights from ``evaluation`` (unless its loss is not finite), then slide."""
+        if evaluation.finite:
+            evaluation.learn()
             self._sums += rows.sum(axis=0)
             self._counts += len(rows)
         else:

@@ -10,7 +10,7 @@ import torch
 from deep_river.anomaly import RollingAutoencoder
 from river import preprocessing
 
-from streamad import RollingDetector
+from streamad import RollingDetector, _kernels
 from streamad.modules import Cho, Srivastava, Stacked, Sutskever
 
 
@@ -51,12 +51,19 @@ def test_each_module_learns_and_scores(module):
     assert np.all(np.isfinite(scores)) and det.n_learned == 120 and det.is_ready
 
 
-def test_one_forward_per_sample_in_score_then_learn():
+@pytest.mark.parametrize("path", ["kernel", "autograd"])
+def test_one_forward_per_sample_in_score_then_learn(path, monkeypatch):
     det = RollingDetector(window_size=4, hidden_size=4)
     xs = stream(30, n_features=3)
     det.score_one(xs[0])
     calls = []
-    det.module_.register_forward_hook(lambda *_: calls.append(1))
+    if path == "kernel":
+        forward = _kernels.Kernel.forward
+        monkeypatch.setattr(
+            _kernels.Kernel, "forward", lambda *a: (calls.append(1), forward(*a))[1]
+        )
+    else:  # a hooked module runs through torch autograd
+        det.module_.register_forward_hook(lambda *_: calls.append(1))
     for x in xs[1:]:
         det.score_one(x)
         det.score_one(x)  # scored again, as River's AnomalyFilter.learn_one does

@@ -1,0 +1,72 @@
+"""One forward pass of a detector's module over a batch of windows, ready to learn from.
+
+Two paths give the same numbers: the NumPy kernel (``streamad._kernels``) for streamad's own
+modules trained by plain SGD on the MSE on CPU, and torch autograd for everything else.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING, NamedTuple
+
+import numpy as np
+import torch
+
+from streamad import _torch
+from streamad._kernels import mse
+
+if TYPE_CHECKING:
+    from streamad.detector import RollingDetector
+
+
+class Evaluation(NamedTuple):
+    """Losses of a batch of windows under the current weights, and how to learn from them."""
+
+    losses: np.ndarray  # (B,) float64: each window's loss, its score
+    windows: np.ndarray  # (T, B, F) float32
+    reconstruction: np.ndarray  # (T, B, F) float32
+    learn: Callable[[], None]  # one gradient step on the mean loss of the batch
+
+    @property
+    def finite(self) -> bool:
+        return math.isfinite(float(self.losses.mean()))
+
+
+def evaluate(det: RollingDetector, windows: np.ndarray, grad: bool = True) -> Evaluation:
+    """Run ``det``'s module on ``windows`` (T, B, F); with ``grad``, ready for ``learn()``."""
+    kernel = det._fast_kernel()
+    if kernel is not None:
+        x_hat, cache = kernel.forward(windows)
+
+        def learn() -> None:
+            kernel.step(windows, x_hat, cache, det.optimizer_.param_groups[0]["lr"])
+
+        return Evaluation(mse(windows, x_hat), windows, x_hat, learn)
+    return _autograd(det, windows, grad)
+
+
+def _autograd(det: RollingDetector, windows: np.ndarray, grad: bool) -> Evaluation:
+    assert det.module_ is not None and det.optimizer_ is not None
+    batch = det._tensor(windows)
+    with torch.set_grad_enabled(grad):
+        reconstruction = det.module_(batch)
+        if batch.shape[1] == 1:
+            total = det._loss(reconstruction, batch)
+            losses = total.detach().double().reshape(1)
+        else:
+            try:
+                per_element = det._loss(reconstruction, batch, reduction="none")  # type: ignore[call-arg]
+                losses = per_element.mean(dim=(0, 2))
+            except TypeError:  # a loss without `reduction`: one call per window
+                losses = torch.stack(
+                    [det._loss(reconstruction[:, i], batch[:, i]) for i in range(batch.shape[1])]
+                )
+            total = losses.mean()
+            losses = losses.detach().double()
+    optimizer, params, plain = det.optimizer_, det._params, det._plain_sgd
+
+    def learn() -> None:
+        _torch.update(total, params, optimizer, plain)
+
+    return Evaluation(losses.cpu().numpy(), windows, reconstruction.detach().cpu().numpy(), learn)
