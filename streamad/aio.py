@@ -67,8 +67,12 @@ class Result:
     def to_dict(self) -> dict[str, Any]:
         """The result as plain JSON-ready data."""
         return {
-            "index": self.index, "x": dict(self.x), "y": self.y, "score": self.score,
-            "threshold": self.alarm.threshold, "is_alarm": self.is_alarm,
+            "index": self.index,
+            "x": dict(self.x),
+            "y": self.y,
+            "score": self.score,
+            "threshold": self.alarm.threshold,
+            "is_alarm": self.is_alarm,
             "attribution": self.attribution,
         }
 

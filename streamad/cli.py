@@ -90,12 +90,18 @@ def build_parser() -> argparse.ArgumentParser:
     from streamad import __version__
 
     raw = argparse.RawDescriptionHelpFormatter
-    parser = _Parser(prog="streamad", epilog=EPILOG, formatter_class=raw,
-                     description="Online anomaly detection with LSTM autoencoders.")
+    parser = _Parser(
+        prog="streamad",
+        epilog=EPILOG,
+        formatter_class=raw,
+        description="Online anomaly detection with LSTM autoencoders.",
+    )
     parser.add_argument("--version", action="version", version=f"streamad {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     replay = commands.add_parser(
-        "replay", help="evaluate a detector on a stream, test-then-train", epilog=EPILOG,
+        "replay",
+        help="evaluate a detector on a stream, test-then-train",
+        epilog=EPILOG,
         description="Replay a stream through a detector: score each sample, then learn it.",
         formatter_class=raw,
     )
@@ -109,34 +115,74 @@ def build_parser() -> argparse.ArgumentParser:
     add = src.add_argument
     add("--series", metavar="NAME", help="NAB series under --nab, e.g. realKnownCause/nyc_taxi")
     add("--label", metavar="COL", help="label column of --csv (0/1); omit if unlabelled")
-    add("--exclude", metavar="COL", action="append", default=[],
-        help="a --csv column to leave out, e.g. a timestamp (repeatable)")
+    add(
+        "--exclude",
+        metavar="COL",
+        action="append",
+        default=[],
+        help="a --csv column to leave out, e.g. a timestamp (repeatable)",
+    )
     add("--machine", metavar="NAME", help="SMD machine under --smd, e.g. machine-1-6")
     add("--split", choices=("test", "train"), help="SMD split (default test)")
     add("--limit", type=_count, metavar="N", help="stop after N samples")
     add = replay.add_argument_group("detector").add_argument
-    add("--module", choices=tuple(MODULES), default=DEFAULTS["module"],
-        help="LSTM autoencoder (default %(default)s)")
-    add("--window", type=_count, default=DEFAULTS["window"], metavar="N",
-        help="samples per window (default %(default)s)")
-    add("--hidden", type=_count, default=DEFAULTS["hidden"], metavar="H",
-        help="embedding size; stacked: encoder layers 2H, H (default %(default)s)")
-    add("--lr", type=_positive, default=DEFAULTS["lr"],
-        help="SGD learning rate (default %(default)s)")
+    add(
+        "--module",
+        choices=tuple(MODULES),
+        default=DEFAULTS["module"],
+        help="LSTM autoencoder (default %(default)s)",
+    )
+    add(
+        "--window",
+        type=_count,
+        default=DEFAULTS["window"],
+        metavar="N",
+        help="samples per window (default %(default)s)",
+    )
+    add(
+        "--hidden",
+        type=_count,
+        default=DEFAULTS["hidden"],
+        metavar="H",
+        help="embedding size; stacked: encoder layers 2H, H (default %(default)s)",
+    )
+    add(
+        "--lr",
+        type=_positive,
+        default=DEFAULTS["lr"],
+        help="SGD learning rate (default %(default)s)",
+    )
     add("--scaler", choices=SCALERS, default="standard", help="River scaler (default %(default)s)")
     add("--seed", type=int, default=42, help="seed of the module's weights (default %(default)s)")
-    add("--block-size", type=_count, default=1, metavar="K",
-        help="score and learn K samples at a time (alarms up to K-1 samples late)")
-    add("--threads", type=_count, default=1, metavar="N",
+    add(
+        "--block-size",
+        type=_count,
+        default=1,
+        metavar="K",
+        help="score and learn K samples at a time (alarms up to K-1 samples late)",
+    )
+    add(
+        "--threads",
+        type=_count,
+        default=1,
+        metavar="N",
         help="torch threads (default 1: a per-sample LSTM gains little from more, and 2 threads "
-        "collapse when the other core is busy)")
+        "collapse when the other core is busy)",
+    )
     add = replay.add_argument_group("threshold").add_argument
-    add("--threshold", choices=THRESHOLDS, default="sigma",
+    add(
+        "--threshold",
+        choices=THRESHOLDS,
+        default="sigma",
         help="sigma: mean + k*std of the scores so far (default); quantile: q-quantile; "
-        "spot: extreme-value tail of risk q; fixed: --value; none: scores only")
+        "spot: extreme-value tail of risk q; fixed: --value; none: scores only",
+    )
     add("--k", type=_positive, default=DEFAULTS["k"], help="sigma's k (default %(default)s)")
-    add("--q", type=_probability,
-        help="quantile's level (default 0.99) or spot's risk (default 1e-3)")
+    add(
+        "--q",
+        type=_probability,
+        help="quantile's level (default 0.99) or spot's risk (default 1e-3)",
+    )
     add("--value", type=float, help="the fixed threshold")
     add = replay.add_argument_group("output").add_argument
     add("--json", metavar="PATH", help="save the report as JSON")
@@ -187,8 +233,13 @@ def _model(args: argparse.Namespace) -> Any:
     from streamad import RollingDetector, modules
 
     name, hidden = MODULES[args.module]
-    detector = RollingDetector(module=getattr(modules, name), window_size=args.window, lr=args.lr,
-                               seed=args.seed, **hidden(args.hidden))
+    detector = RollingDetector(
+        module=getattr(modules, name),
+        window_size=args.window,
+        lr=args.lr,
+        seed=args.seed,
+        **hidden(args.hidden),
+    )
     scaler = {"standard": preprocessing.StandardScaler, "minmax": preprocessing.MinMaxScaler}
     return detector if args.scaler == "none" else scaler[args.scaler]() | detector
 
@@ -229,8 +280,12 @@ def replay(args: argparse.Namespace) -> int:
     torch.set_num_threads(args.threads)  # deliberately: see --threads
     try:
         report = prequential(
-            _source(args), _model(args), threshold=_threshold(args), block_size=args.block_size,
-            max_samples=args.limit, store_values=bool(args.png),
+            _source(args),
+            _model(args),
+            threshold=_threshold(args),
+            block_size=args.block_size,
+            max_samples=args.limit,
+            store_values=bool(args.png),
             progress=False if args.quiet else None,
         )
     finally:

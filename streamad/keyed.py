@@ -278,4 +278,3 @@ class KeyedDetector(anomaly.base.AnomalyDetector):
         for name, value in state["counters"].items():
             setattr(self, name, value)
         self.last_key = None
-

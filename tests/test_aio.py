@@ -17,7 +17,6 @@ from streamad.aio import Result, StreamDetector, detect
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 
 
-
 def small() -> RollingDetector:
     return RollingDetector(window_size=4, hidden_size=3)
 

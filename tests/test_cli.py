@@ -62,9 +62,21 @@ def test_threshold_scaler_and_module_options(args, model, tmp_path):
 
 def test_console_module_runs_in_a_subprocess(tmp_path):
     run = subprocess.run(
-        [sys.executable, "-m", "streamad.cli", "replay", "--limit", "60", "--hidden", "4",
-         "--json", str(tmp_path / "r.json")],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "streamad.cli",
+            "replay",
+            "--limit",
+            "60",
+            "--hidden",
+            "4",
+            "--json",
+            str(tmp_path / "r.json"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert run.returncode == 0, run.stderr
     assert "rolling ROC-AUC" in run.stdout and "Traceback" not in run.stderr
@@ -95,9 +107,29 @@ def _csv(path, text, gz=False):
 def test_csv_source_with_label_and_excluded_column(tmp_path, capsys):
     rows = "".join(f"{i},{(i % 5) / 4},{int(i == 30)}\n" for i in range(50))
     path = _csv(tmp_path / "m.csv.gz", "time,cpu,anomaly\n" + rows, gz=True)
-    assert main(["replay", "--csv", path, "--label", "anomaly", "--exclude", "time",
-                 "--hidden", "4", "--threshold", "quantile", "--q", "0.9", "--quiet",
-                 "--json", str(tmp_path / "r.json")]) == 0
+    assert (
+        main(
+            [
+                "replay",
+                "--csv",
+                path,
+                "--label",
+                "anomaly",
+                "--exclude",
+                "time",
+                "--hidden",
+                "4",
+                "--threshold",
+                "quantile",
+                "--q",
+                "0.9",
+                "--quiet",
+                "--json",
+                str(tmp_path / "r.json"),
+            ]
+        )
+        == 0
+    )
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["n_samples"] == 50 and report["metrics"]["n_events"] == 1
 
@@ -149,9 +181,28 @@ def test_creditcard_through_the_cli_matches_the_api(data_dir, tmp_path):
     from streamad.modules import Sutskever
 
     path = data_dir / "creditcard" / "creditcard.csv.gz"
-    code = main(["replay", "--creditcard", str(path), "--limit", "700", "--module", "sutskever",
-                 "--window", "10", "--hidden", "8", "--lr", "0.005", "--threshold", "none",
-                 "--quiet", "--json", str(tmp_path / "cc.json")])
+    code = main(
+        [
+            "replay",
+            "--creditcard",
+            str(path),
+            "--limit",
+            "700",
+            "--module",
+            "sutskever",
+            "--window",
+            "10",
+            "--hidden",
+            "8",
+            "--lr",
+            "0.005",
+            "--threshold",
+            "none",
+            "--quiet",
+            "--json",
+            str(tmp_path / "cc.json"),
+        ]
+    )
     assert code == 0
     cli = json.loads((tmp_path / "cc.json").read_text())["metrics"]
     model = preprocessing.StandardScaler() | RollingDetector(

@@ -146,8 +146,9 @@ def test_replay_gives_the_sequential_reports(local_ray):
     sources = [SineWithSpikes(200, [(50 + 30 * i, 8.0)], noise=0.1, seed=i) for i in range(4)]
     model = RollingDetector(window_size=5, hidden_size=4)
     parallel = replay(sources, model, rolling_window=100)
-    sequential = [prequential(s, model.clone(), rolling_window=100, progress=False)
-                  for s in sources]
+    sequential = [
+        prequential(s, model.clone(), rolling_window=100, progress=False) for s in sources
+    ]
     assert len(parallel) == 4
     for ours, theirs in zip(parallel, sequential, strict=True):
         assert ours.n_samples == 200

@@ -95,8 +95,9 @@ def choose_columns(
     return features
 
 
-def _row_error(path: StrPath, line: int, header: Sequence[str], row: Sequence[str],
-               columns: Sequence[int]) -> ValueError:
+def _row_error(
+    path: StrPath, line: int, header: Sequence[str], row: Sequence[str], columns: Sequence[int]
+) -> ValueError:
     """Describe the first unreadable value of a row."""
     if len(row) != len(header):
         return ValueError(

@@ -99,8 +99,11 @@ class RayKeyedDetector:
     ) -> None:
         if not isinstance(model, KeyedDetector):
             raise TypeError(f"model must be a KeyedDetector, not {type(model).__name__}")
-        for name, value in [("n_shards", n_shards), ("batch_size", batch_size),
-                            ("max_inflight", max_inflight)]:
+        for name, value in [
+            ("n_shards", n_shards),
+            ("batch_size", batch_size),
+            ("max_inflight", max_inflight),
+        ]:
             if value < 1:
                 raise ValueError(f"{name} must be at least 1, got {value}")
         self.model = model
@@ -121,8 +124,12 @@ class RayKeyedDetector:
         """Start the actors (each resumes from its checkpoint, if any); :meth:`run` calls it."""
         if self.actors:
             return
-        options = {"num_cpus": 1, "max_restarts": self.max_restarts if self.checkpoint_dir else 0,
-                   "max_task_retries": 0, **(self.actor_options or {})}
+        options = {
+            "num_cpus": 1,
+            "max_restarts": self.max_restarts if self.checkpoint_dir else 0,
+            "max_task_retries": 0,
+            **(self.actor_options or {}),
+        }
         actor_class = ray.remote(_ShardActor).options(**options)
         for i in range(self.n_shards):
             model = copy.deepcopy(self.model)
@@ -131,8 +138,9 @@ class RayKeyedDetector:
             path = None
             if self.checkpoint_dir is not None:
                 path = Path(self.checkpoint_dir) / f"shard-{i}.pt"
-            self.actors.append(actor_class.remote(
-                model, path, self.checkpoint_every, self.checkpoint_seconds))
+            self.actors.append(
+                actor_class.remote(model, path, self.checkpoint_every, self.checkpoint_seconds)
+            )
         positions = [p.position for p in ray.get([a.recover.remote() for a in self.actors])]
         self._sent = list(positions)  # last position sent to (or applied by) each shard
         self._delivered = list(positions)  # last position whose score was handed out

@@ -194,8 +194,9 @@ def prequential(
     return _report(model, source, parts, store, result, wall, block_size)
 
 
-def _run(parts: Parts, pairs: Iterator, block_size: int, observe: Callable, store: Store,
-         bar: Any) -> float:
+def _run(
+    parts: Parts, pairs: Iterator, block_size: int, observe: Callable, store: Store, bar: Any
+) -> float:
     """The loop itself; returns its wall time in seconds."""
     clock = time.perf_counter_ns
     begin = clock()
@@ -224,8 +225,15 @@ def _run(parts: Parts, pairs: Iterator, block_size: int, observe: Callable, stor
     return (clock() - begin) / 1e9
 
 
-def _report(model: Any, source: Any, parts: Parts, store: Store, result: dict[str, Any],
-            wall: float, block_size: int) -> Report:
+def _report(
+    model: Any,
+    source: Any,
+    parts: Parts,
+    store: Store,
+    result: dict[str, Any],
+    wall: float,
+    block_size: int,
+) -> Report:
     scores = np.array(store.scores, dtype=float)
     labels = store.labels_array()
     alarms = np.array(store.alarms, dtype=bool) if parts.filter is not None else None

@@ -201,5 +201,11 @@ class Report:
         if values.ndim == 2 and values.shape[1] == 1:
             values = values[:, 0]
         alarms = np.zeros(len(self.scores), bool) if self.alarms is None else self.alarms
-        return signal_with_alarms(values, alarms, scores=self.scores, thresholds=self.thresholds,
-                                  labels=self.labels, path=path)
+        return signal_with_alarms(
+            values,
+            alarms,
+            scores=self.scores,
+            thresholds=self.thresholds,
+            labels=self.labels,
+            path=path,
+        )

@@ -88,9 +88,7 @@ def rotation(segment: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return x @ q
 
 
-def permutation(
-    segment: np.ndarray, rng: np.random.Generator, max_pieces: int = 5
-) -> np.ndarray:
+def permutation(segment: np.ndarray, rng: np.random.Generator, max_pieces: int = 5) -> np.ndarray:
     """Cut the segment in time into 2 to `max_pieces` pieces and put them in a new order.
 
     The order always differs from the original (a segment of one row is returned unchanged).

@@ -27,7 +27,13 @@ Kind = Callable[[np.ndarray, np.random.Generator], np.ndarray]
 
 #: The default kinds: every function of `streamad.synth.inject`, with its default strength.
 KINDS: tuple[Kind, ...] = (
-    spike, level_shift, jitter, scaling, rotation, permutation, magnitude_warp,
+    spike,
+    level_shift,
+    jitter,
+    scaling,
+    rotation,
+    permutation,
+    magnitude_warp,
 )
 
 

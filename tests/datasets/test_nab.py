@@ -25,8 +25,12 @@ def all_labeled(nab):
     with gzip.open(nab / "nab_all_labeled.csv.gz", "rt", newline="") as f:
         for row in csv.DictReader(f):
             rows[row["series"][:-4]].append(
-                (row["timestamp"], float(row["value"]), int(row["label_point"]),
-                 int(row["label_window"]))
+                (
+                    row["timestamp"],
+                    float(row["value"]),
+                    int(row["label_point"]),
+                    int(row["label_window"]),
+                )
             )
     return rows
 
@@ -69,8 +73,12 @@ def test_series_attributes(nab):
 
 
 def test_window_ends_are_inclusive():
-    stamps = ["2014-01-01 00:00:00", "2014-01-01 00:05:00", "2014-01-01 00:10:00",
-              "2014-01-01 00:15:00"]
+    stamps = [
+        "2014-01-01 00:00:00",
+        "2014-01-01 00:05:00",
+        "2014-01-01 00:10:00",
+        "2014-01-01 00:15:00",
+    ]
     windows = [("2014-01-01 00:05:00", "2014-01-01 00:10:00")]
     assert window_labels(stamps, windows) == [0, 1, 1, 0]
 

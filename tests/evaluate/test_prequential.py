@@ -121,8 +121,9 @@ def test_block_mode_scores_are_score_many_then_learn_many(scaled):
     stream = list(SineWithSpikes(n=120, spikes=((50, 8.0),)))
     params = {"window_size": 6, "hidden_size": 4, "lr": 0.05}
     model = RollingDetector(**params)
-    report = prequential(stream, preprocessing.StandardScaler() | model if scaled else model,
-                         block_size=16)
+    report = prequential(
+        stream, preprocessing.StandardScaler() | model if scaled else model, block_size=16
+    )
     twin, scaler, expected = RollingDetector(**params), preprocessing.StandardScaler(), []
     for start in range(0, len(stream), 16):
         block = [x for x, _ in stream[start : start + 16]]
@@ -138,8 +139,10 @@ def test_block_mode_with_a_filter_leaves_protected_samples_out_of_learn_many():
     spy = BlockSpy()
     report = prequential(STREAM, FixedThreshold(spy, threshold=3.0), block_size=8)
     assert spy.log == [
-        ("score_many", VALUES[:8]), ("learn_many", [v for v in VALUES[:8] if v <= 3]),
-        ("score_many", VALUES[8:]), ("learn_many", [v for v in VALUES[8:] if v <= 3]),
+        ("score_many", VALUES[:8]),
+        ("learn_many", [v for v in VALUES[:8] if v <= 3]),
+        ("score_many", VALUES[8:]),
+        ("learn_many", [v for v in VALUES[8:] if v <= 3]),
     ]
     assert report.alarms.tolist() == [v > 3.0 for v in VALUES]
 

@@ -67,8 +67,9 @@ def test_magnitude_warp_is_a_smooth_curve_through_its_knots():
 
 def test_natural_cubic_spline_interpolates_and_is_exact_on_lines():
     xk = np.array([0.0, 1.0, 3.0, 4.0])
-    assert np.allclose(natural_cubic_spline(xk, 2 * xk + 1, np.linspace(0, 4, 9)),
-                       2 * np.linspace(0, 4, 9) + 1)
+    assert np.allclose(
+        natural_cubic_spline(xk, 2 * xk + 1, np.linspace(0, 4, 9)), 2 * np.linspace(0, 4, 9) + 1
+    )
     yk = np.array([1.0, -1.0, 2.0, 0.0])
     assert np.allclose(natural_cubic_spline(xk, yk, xk), yk)
 

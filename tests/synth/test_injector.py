@@ -25,8 +25,12 @@ def _check_bookkeeping(source, injected, injections):
         assert inj.end > inj.start and inj.features
         changed_rows = [i for i in range(inj.start, inj.end) if clean[i][0] != dirty[i][0]]
         assert changed_rows[0] == inj.start and changed_rows[-1] == inj.end - 1
-        changed = {k for i in range(inj.start, inj.end) for k in clean[i][0]
-                   if clean[i][0][k] != dirty[i][0][k]}
+        changed = {
+            k
+            for i in range(inj.start, inj.end)
+            for k in clean[i][0]
+            if clean[i][0][k] != dirty[i][0][k]
+        }
         assert changed == set(inj.features)
         expected[inj.start : inj.end] = [1] * (inj.end - inj.start)
     assert [y for _, y in dirty] == expected
@@ -104,8 +108,9 @@ def test_sensor_stream_records_its_anomalies():
     assert list(SensorStream(n_features=5, n=3000, anomaly_rate=0.004, seed=4)) == samples
     assert list(SensorStream(n_features=5, n=3000, anomaly_rate=0.004, seed=5)) != samples
     clean = _Signals(3000, 5, 3, 0.1, np.random.SeedSequence(4).spawn(2)[0])
-    _check_bookkeeping(clean, SensorStream(n_features=5, n=3000, anomaly_rate=0.004, seed=4),
-                       stream.injections)
+    _check_bookkeeping(
+        clean, SensorStream(n_features=5, n=3000, anomaly_rate=0.004, seed=4), stream.injections
+    )
 
 
 def test_sensor_signals_are_correlated():
