@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import inspect
 from typing import TYPE_CHECKING, Any
 
@@ -72,8 +73,11 @@ def get_state(det: RollingDetector) -> dict[str, Any]:
     }
     if det.module_ is not None:
         assert det.optimizer_ is not None
-        state["module_state"] = {k: v.detach().cpu() for k, v in det.module_.state_dict().items()}
-        state["optimizer_state"] = det.optimizer_.state_dict()
+        # copies: the snapshot must not change as the detector goes on learning
+        state["module_state"] = {
+            k: v.detach().cpu().clone() for k, v in det.module_.state_dict().items()
+        }
+        state["optimizer_state"] = copy.deepcopy(det.optimizer_.state_dict())
         state["window"] = {
             "buffer": torch.from_numpy(det._window.buffer.copy()),
             "position": det._window.position,
@@ -114,7 +118,7 @@ def from_state(cls: type[RollingDetector], state: dict[str, Any], module: Any = 
         det._init(dict.fromkeys(state["features"], 0.0))
         assert det.module_ is not None and det.optimizer_ is not None
         det.module_.load_state_dict(state["module_state"])
-        det.optimizer_.load_state_dict(state["optimizer_state"])
+        det.optimizer_.load_state_dict(copy.deepcopy(state["optimizer_state"]))
         window = RingWindow(det.window_size, len(det.features))
         window.buffer[:] = state["window"]["buffer"].numpy()
         window.position = state["window"]["position"]

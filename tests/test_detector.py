@@ -197,3 +197,16 @@ def test_plugs_into_river_progressive_val_score_and_filters():
         alarms += filtered.classify(filtered.score_one(x))
         filtered.learn_one(x)
     assert 0 < alarms < 30
+
+
+def test_last_reconstruction_gives_the_score():
+    det = RollingDetector(window_size=4, hidden_size=4)
+    assert det.last_reconstruction is None
+    xs = stream(10, n_features=3)
+    for x in xs:
+        score = det.score_one(x)
+        det.learn_one(x)
+    window, reconstruction = det.last_reconstruction
+    assert window.shape == reconstruction.shape == (4, 3)
+    assert np.mean((window - reconstruction) ** 2) == pytest.approx(score, rel=1e-5)
+    np.testing.assert_allclose(window[-1], [xs[-1][k] for k in sorted(xs[-1])], rtol=1e-6)

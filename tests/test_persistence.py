@@ -106,3 +106,20 @@ def test_a_custom_module_instance_needs_to_be_given_back(tmp_path):
     loaded = RollingDetector.load(tmp_path / "d.pt", module=Custom(4))
     xs = stream(20, seed=2)
     assert run(loaded, xs) == run(det, xs)
+
+
+def test_a_state_is_a_snapshot_that_later_learning_leaves_alone():
+    det = RollingDetector(window_size=3, hidden_size=4, optimizer_fn=torch.optim.Adam)
+    xs = [{"a": float(i % 5), "b": float(i % 3)} for i in range(40)]
+    for x in xs[:20]:
+        det.learn_one(x)
+    state = det.get_state()
+    kept = {k: v.clone() for k, v in state["module_state"].items()}
+    for x in xs[20:]:
+        det.learn_one(x)
+    for key, value in kept.items():
+        assert torch.equal(state["module_state"][key], value)
+    a, b = RollingDetector.from_state(state), RollingDetector.from_state(state)
+    a.learn_one(xs[20])
+    b.learn_one(xs[20])
+    assert a.score_one(xs[21]) == b.score_one(xs[21])  # no optimizer state shared between them

@@ -15,6 +15,7 @@ import torch
 from torch import nn
 from torch.nn import functional
 
+from streamad._kernels._blas import torch_threads
 from streamad._kernels.plans import PLANS
 
 
@@ -64,12 +65,15 @@ class Kernel:
 
     def forward(self, windows: np.ndarray) -> tuple[np.ndarray, Any]:
         """The reconstruction of ``windows`` and what :meth:`step` needs to learn from it."""
-        return self._forward(self.params, self.module, windows)
+        with torch_threads():
+            return self._forward(self.params, self.module, windows)
 
     def step(self, windows: np.ndarray, x_hat: np.ndarray, cache: Any, lr: float) -> None:
         """One SGD step on the mean squared error of the whole batch of windows."""
         d_x_hat = (x_hat - windows) * np.float32(2.0 / windows.size)
-        for name, grad in self._backward(self.params, self.module, cache, d_x_hat).items():
+        with torch_threads():
+            grads = self._backward(self.params, self.module, cache, d_x_hat)
+        for name, grad in grads.items():
             param = self.params[name]
             param -= np.float32(lr) * grad
 

@@ -73,25 +73,28 @@ def lstm_forward(xg: np.ndarray, w_hh: np.ndarray) -> tuple[np.ndarray, Trace]:
     cells = np.empty((steps, batch, h), dtype=F32)
     tanh_cells = np.empty_like(cells)
     hidden = np.empty_like(cells)
-    i, f, g, o = (acts[..., k * h : (k + 1) * h] for k in range(4))
+    # The loop dispatches ten small NumPy calls a step: outputs are positional (cheaper than
+    # out=) and every per-step view is made once, by list(), outside the loop.
+    mul, add, tanh, dot = np.multiply, np.add, np.tanh, np.dot
+    i, f, g, o = (list(acts[..., k * h : (k + 1) * h]) for k in range(4))
+    a_, c_, tc_, h_, xg_ = list(acts), list(cells), list(tanh_cells), list(hidden), list(xg_scaled)
     tmp = np.empty((batch, h), dtype=F32)
     for t in range(steps):
-        a = acts[t]
+        a, c, tc = a_[t], c_[t], tc_[t]
         if t == 0:
-            np.copyto(a, xg_scaled[0])
+            tanh(xg_[0], a)
         else:
-            np.dot(hidden[t - 1], w_scaled, out=a)
-            a += xg_scaled[t]
-        np.tanh(a, out=a)
-        a *= scale
-        a += shift
-        c = cells[t]
-        np.multiply(i[t], g[t], out=c)
+            dot(h_[t - 1], w_scaled, a)
+            add(a, xg_[t], a)
+            tanh(a, a)
+        mul(a, scale, a)
+        add(a, shift, a)
+        mul(i[t], g[t], c)
         if t > 0:
-            np.multiply(f[t], cells[t - 1], out=tmp)
-            c += tmp
-        np.tanh(c, out=tanh_cells[t])
-        np.multiply(o[t], tanh_cells[t], out=hidden[t])
+            mul(f[t], c_[t - 1], tmp)
+            add(c, tmp, c)
+        tanh(c, tc)
+        mul(o[t], tc, h_[t])
     return hidden, Trace(acts, cells, tanh_cells, hidden, w_hh)
 
 
@@ -129,17 +132,23 @@ def lstm_backward(
         dh += d_last
     dc = np.zeros((batch, h), dtype=F32)
     tmp = np.empty((batch, h), dtype=F32)
+    mul, add, dot = np.multiply, np.add, np.dot
+    flat_ = list(d_gates.reshape(steps, batch, gates))
+    ifg_, o_ = list(d_gates[:, :, :3]), list(d_gates[:, :, 3])
+    by_dc_, by_dh_, through_ = list(by_dc), list(by_dh), list(through_h)
+    f_ = list(f)
+    d_hidden_ = list(d_hidden) if d_hidden is not None else None
+    dc_wide = dc[:, None, :]
     for t in range(steps - 1, -1, -1):
-        if d_hidden is not None:
-            dh += d_hidden[t]
-        dz = d_gates[t]
-        np.multiply(dh, by_dh[t], out=dz[:, 3])
-        np.multiply(dh, through_h[t], out=tmp)
-        dc += tmp
-        np.multiply(by_dc[t], dc[:, None, :], out=dz[:, :3])
+        if d_hidden_ is not None:
+            add(dh, d_hidden_[t], dh)
+        mul(dh, by_dh_[t], o_[t])
+        mul(dh, through_[t], tmp)
+        add(dc, tmp, dc)
+        mul(by_dc_[t], dc_wide, ifg_[t])
         if t > 0:
-            np.dot(dz.reshape(batch, gates), w_hh, out=dh)
-            dc *= f[t]
+            dot(flat_[t], w_hh, dh)
+            mul(dc, f_[t], dc)
     d_gates = d_gates.reshape(steps, batch, gates)
     d_w_hh = (
         np.tensordot(d_gates[1:], hidden[:-1], axes=([0, 1], [0, 1]))

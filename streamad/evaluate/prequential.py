@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 from river import anomaly, metrics
-from tqdm.auto import tqdm
+from tqdm.std import tqdm  # plain text bar: no widget warning in notebooks
 
 from streamad.evaluate import _parts
 from streamad.evaluate._parts import Parts
@@ -23,6 +23,11 @@ from streamad.evaluate.summary import summarise
 __all__ = ["prequential"]
 
 FLUSH = 10_000  # RollingROCAUC buffers updates until read: read it this often
+
+
+def _short(text: str, limit: int = 120) -> str:
+    """``text`` cut to ``limit`` characters (a list given as the source would print in full)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _positive(name: str, value: Any, allow_none: bool = False) -> None:
@@ -247,7 +252,7 @@ def _report(
         metrics=result,
         n_samples=store.n,
         model=_parts.describe(model),
-        source=" ".join(repr(source).split()),
+        source=_short(" ".join(repr(source).split())),
         scores=scores,
         labels=labels,
         alarms=alarms,
