@@ -62,14 +62,34 @@ def score_rows(det: RollingDetector, rows: np.ndarray) -> np.ndarray:
     return scores
 
 
-def learn_rows(det: RollingDetector, rows: np.ndarray, imputed: tuple[str, ...]) -> None:
+def _reconstruct_skipped(det: RollingDetector, rows: np.ndarray, skipped: np.ndarray) -> np.ndarray:
+    """``rows`` with each skipped row replaced, in order, by its reconstruction (skip_one)."""
+    rows = rows.copy()
+    history = det._window.last(det.window_size - 1)
+    for j in np.flatnonzero(skipped):
+        seq = np.concatenate([history, rows[: j + 1]])
+        window = seq[max(0, len(seq) - det.window_size) :][:, None, :]
+        rows[j] = evaluate(det, window, grad=False).reconstruction[-1, 0]
+    return rows
+
+
+def learn_rows(
+    det: RollingDetector, rows: np.ndarray, imputed: tuple[str, ...], skip: Any = None
+) -> None:
+    skipped = np.zeros(len(rows), dtype=bool) if skip is None else np.asarray(skip, dtype=bool)
+    if skipped.shape != (len(rows),):
+        raise ValueError(f"skip needs one flag per row: {skipped.shape[0]} for {len(rows)} rows")
+    if skipped.any():
+        rows = _reconstruct_skipped(det, rows, skipped)
     n_partial = _warmup_count(det, len(rows))
     for i in range(n_partial):  # warm-up: one partial window at a time, as learn_one does
         window = det._window.with_row(rows[i])[:, None, :]
-        det._apply(evaluate(det, window), rows[i : i + 1], ())
-    rest = rows[n_partial:]
+        evaluation = None if skipped[i] else evaluate(det, window)
+        det._apply(evaluation, rows[i : i + 1], (), protected=int(skipped[i]))
+    rest, learned = rows[n_partial:], ~skipped[n_partial:]
     if len(rest):
         windows = block_windows(det._window.last(det.window_size - 1), rest, det.window_size)
-        det._apply(evaluate(det, _batch(windows)), rest, ())
+        evaluation = evaluate(det, _batch(windows[learned])) if learned.any() else None
+        det._apply(evaluation, rest, (), protected=int((~learned).sum()))
     det.n_imputed += len(imputed)
     det.last_imputed = imputed

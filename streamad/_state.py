@@ -67,6 +67,7 @@ def get_state(det: RollingDetector) -> dict[str, Any]:
             "n_learned": det.n_learned,
             "n_skipped_updates": det.n_skipped_updates,
             "n_imputed": det.n_imputed,
+            "n_protected": det.n_protected,
         },
         "ignored_features": sorted(det.ignored_features),
         "features": list(det.features),

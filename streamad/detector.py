@@ -109,6 +109,7 @@ class RollingDetector(RollingAutoencoder):
         self.n_learned = 0
         self.n_skipped_updates = 0
         self.n_imputed = 0
+        self.n_protected = 0
         self.last_imputed: tuple[str, ...] = ()
         self._pending: tuple | None = None
         self._last: tuple[np.ndarray, np.ndarray] | None = None
@@ -152,7 +153,7 @@ class RollingDetector(RollingAutoencoder):
     @property
     def is_ready(self) -> bool:
         """True once every score comes from a full window."""
-        return self.n_learned >= self.window_size - 1
+        return self.n_learned + self.n_protected >= self.window_size - 1
 
     @property
     def feature_errors(self) -> dict[str, float] | None:
@@ -232,7 +233,8 @@ class RollingDetector(RollingAutoencoder):
     def _pending_for(self, row: np.ndarray) -> tuple | None:
         """The cached forward pass of ``row``, if it was the last sample scored since learning."""
         pending = self._pending
-        if pending is not None and pending[0] == self.n_learned and np.array_equal(pending[1], row):
+        moves = self.n_learned + self.n_protected  # the window and weights are as when scored
+        if pending is not None and pending[0] == moves and np.array_equal(pending[1], row):
             return pending
         return None
 
@@ -249,20 +251,41 @@ class RollingDetector(RollingAutoencoder):
         self._pending = None
         self._apply(pending[3], row[None, :], imputed)
 
+    def skip_one(self, x: dict) -> None:
+        """Slide the window past ``x`` without learning it: what a protecting filter does.
+
+        The window takes the module's reconstruction of ``x`` (the last step of the
+        reconstruction of the window ending with ``x``) in its place: the weights do not learn
+        the anomaly, the next windows do not see it, and they have no gap. Counted in
+        ``n_protected``.
+        """
+        row, imputed = self._row(x)
+        pending = self._pending_for(row) or self._evaluate(row)
+        stand_in = pending[3].reconstruction[-1, 0].astype(np.float32)
+        self._pending = None
+        self._apply(None, stand_in[None, :], imputed, protected=1)
+
     def _evaluate(self, row: np.ndarray) -> tuple:
         """One forward pass over the window ending with ``row``: its score, ready to learn."""
         window = self._window.with_row(row)[:, None, :]  # (T, 1, F)
         evaluation = _forward.evaluate(self, window)
         score = float(evaluation.losses[0])
-        self._pending = (self.n_learned, row, score, evaluation)
+        self._pending = (self.n_learned + self.n_protected, row, score, evaluation)
         self._last = (evaluation.windows, evaluation.reconstruction)
         return self._pending
 
     def _apply(
-        self, evaluation: _forward.Evaluation, rows: np.ndarray, imputed: tuple[str, ...]
+        self,
+        evaluation: _forward.Evaluation | None,
+        rows: np.ndarray,
+        imputed: tuple[str, ...],
+        protected: int = 0,
     ) -> None:
-        """Update the weights from ``evaluation`` (unless its loss is not finite), then slide."""
-        if evaluation.finite:
+        """Update the weights from ``evaluation`` (unless its loss is not finite), then slide
+        over ``rows``, ``protected`` of which were left out of the update."""
+        if evaluation is None:
+            pass
+        elif evaluation.finite:
             evaluation.learn()
             self._sums += rows.sum(axis=0)
             self._counts += len(rows)
@@ -270,7 +293,8 @@ class RollingDetector(RollingAutoencoder):
             self.n_skipped_updates += 1
         for row in rows:
             self._window.append(row)
-        self.n_learned += len(rows)
+        self.n_learned += len(rows) - protected
+        self.n_protected += protected
         self.n_imputed += len(imputed)
         self.last_imputed = imputed
 
@@ -286,10 +310,14 @@ class RollingDetector(RollingAutoencoder):
         rows, _ = _batch.rows_of(self, X)
         return _batch.score_rows(self, rows)
 
-    def learn_many(self, X: Any, y: Any = None) -> None:
-        """Learn from the windows ending at each row of ``X`` in one batched step (block mode)."""
+    def learn_many(self, X: Any, y: Any = None, skip: Any = None) -> None:
+        """Learn from the windows ending at each row of ``X`` in one batched step (block mode).
+
+        Rows flagged in ``skip`` (a sequence of bools, one per row) are not learned and enter
+        the window as their reconstructions, as :meth:`skip_one` does.
+        """
         rows, imputed = _batch.rows_of(self, X)
-        _batch.learn_rows(self, rows, imputed)
+        _batch.learn_rows(self, rows, imputed, skip)
 
     # -- Persistence ------------------------------------------------------------------------
     def get_state(self) -> dict[str, Any]:

@@ -210,3 +210,36 @@ def test_last_reconstruction_gives_the_score():
     assert window.shape == reconstruction.shape == (4, 3)
     assert np.mean((window - reconstruction) ** 2) == pytest.approx(score, rel=1e-5)
     np.testing.assert_allclose(window[-1], [xs[-1][k] for k in sorted(xs[-1])], rtol=1e-6)
+
+
+def test_skip_one_puts_the_reconstruction_in_the_window_and_learns_nothing():
+    xs = stream(30, n_features=3)
+    det = RollingDetector(window_size=4, hidden_size=4)
+    for x in xs[:20]:
+        det.learn_one(x)
+    weights = {k: v.clone() for k, v in det.module_.state_dict().items()}
+    det.score_one(xs[20])
+    _, reconstruction = det.last_reconstruction
+    det.skip_one(xs[20])
+    for key, value in weights.items():
+        assert torch.equal(det.module_.state_dict()[key], value)
+    assert det.n_protected == 1 and det.n_learned == 20
+    np.testing.assert_array_equal(det._window.last(1)[0], reconstruction[-1])
+    assert not np.allclose(reconstruction[-1], [xs[20][k] for k in sorted(xs[20])])
+
+
+def test_a_skipped_row_in_a_block_enters_the_window_as_its_reconstruction():
+    xs = stream(30, n_features=3)
+    det = RollingDetector(window_size=4, hidden_size=4)
+    for x in xs[:20]:
+        det.learn_one(x)
+    frozen = copy.deepcopy(det)  # the weights a block is scored and reconstructed with
+    frozen.optimizer_.param_groups[0]["lr"] = 0.0
+    frozen.learn_one(xs[20])
+    frozen.score_one(xs[21])
+    expected = frozen.last_reconstruction[1][-1]
+    det.learn_many(xs[20:24], skip=[False, True, False, False])
+    np.testing.assert_allclose(det._window.last(3)[0], expected, rtol=1e-6)
+    assert det.n_protected == 1 and det.n_learned == 23
+    with pytest.raises(ValueError, match="one flag per row"):
+        det.learn_many(xs[24:26], skip=[True])

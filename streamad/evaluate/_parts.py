@@ -76,12 +76,16 @@ class StandIn(anomaly.base.AnomalyDetector):
     """Takes the detector's place inside a filter while the filter learns a sample.
 
     ``score_one`` returns ``score``, the score already computed; ``learn_one(x)`` calls
-    ``learn(x)``; every other attribute is read from the real detector.
+    ``learn(x)`` and ``skip_one(x)`` (a protected sample) ``skip(x)``; every other attribute is
+    read from the real detector.
     """
 
-    def __init__(self, real: Any, learn: Callable[[dict], None]) -> None:
+    def __init__(
+        self, real: Any, learn: Callable[[dict], None], skip: Callable[[dict], None] | None
+    ) -> None:
         self.real = real
         self.learn = learn
+        self.skip = skip
         self.score = 0.0
 
     def __getattr__(self, name: str) -> Any:
@@ -92,6 +96,10 @@ class StandIn(anomaly.base.AnomalyDetector):
 
     def learn_one(self, x: dict, *args: Any, **kwargs: Any) -> None:
         self.learn(x)
+
+    def skip_one(self, x: dict) -> None:
+        if self.skip is not None:
+            self.skip(x)
 
 
 def takes_label(filter_: anomaly.base.AnomalyFilter) -> bool:
@@ -127,13 +135,16 @@ def classify(parts: Parts, score: float) -> tuple[bool, float | None]:
     return bool(parts.filter.classify(score)), threshold
 
 
-def learner(parts: Parts, learn: Callable[[dict], None]) -> Callable[[dict, Any, float], None]:
+def learner(
+    parts: Parts, learn: Callable[[dict], None], skip: Callable[[dict], None] | None
+) -> Callable[[dict, Any, float], None]:
     """``learn(x)`` directly, or through the filter, which updates its statistics from the score
-    (and the label, if it takes it) and decides whether the detector learns (protection)."""
+    (and the label, if it takes it) and decides whether the detector learns (protection); a
+    protected sample goes to ``skip(x)``."""
     if parts.filter is None:
         return lambda x, y, score: learn(x)
     filter_ = parts.filter
-    stand_in = StandIn(filter_.anomaly_detector, learn)
+    stand_in = StandIn(filter_.anomaly_detector, learn, skip)
     label = takes_label(filter_)
 
     def through_filter(x: dict, y: Any, score: float) -> None:

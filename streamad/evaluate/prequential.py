@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import math
 import sys
@@ -75,7 +76,11 @@ def _block(parts: Parts, pairs: list, observe: Callable, learn: Callable, keep: 
         spent += time.perf_counter_ns() - t0
         learn(xt, y, score)
     if keep:
-        parts.detector.learn_many(keep)
+        xs, skipped = zip(*keep, strict=True)
+        if "skip" in inspect.signature(parts.detector.learn_many).parameters:
+            parts.detector.learn_many(list(xs), skip=list(skipped))
+        else:  # a detector without a window: protected samples are left out
+            parts.detector.learn_many([x for x, s in keep if not s])
         keep.clear()
     return spent
 
@@ -102,15 +107,17 @@ def prequential(
     before transforming it, as under River's ``compose.learn_during_predict()``: they learn no
     labels, and the detector then scores and learns the very same transformed sample, so a
     :class:`~streamad.RollingDetector` runs one forward pass per sample. A threshold filter
-    decides only whether the detector learns (its protection); the transformers learn every
-    sample.
+    decides only whether the detector learns (its protection: a detector with ``skip_one``
+    moves its window past a protected sample without learning it); the transformers learn
+    every sample.
 
     Block mode (``block_size=k > 1``, for detectors with ``score_many`` and ``learn_many`` such
     as :class:`~streamad.RollingDetector`): the transformers handle each sample in turn, the
     detector scores the block with frozen weights (``score_many``), each sample's alarm and
     metrics follow in order, and the detector learns the block in one batched step
-    (``learn_many``; samples a protecting filter flags are left out, as ``learn_one`` would skip
-    them). The scores differ from one-at-a-time scoring, as the weights only change between
+    (``learn_many``; samples a protecting filter flags are not learned: they enter the window
+    as their reconstructions, as ``skip_one`` does, or are left out for a detector without a
+    window). The scores differ from one-at-a-time scoring, as the weights only change between
     blocks; in a live system alarms come up to ``k - 1`` samples late, when the block is full.
     The latency of a sample is then its share of its block's time.
 
@@ -206,7 +213,9 @@ def _run(
     clock = time.perf_counter_ns
     begin = clock()
     if block_size == 1:
-        learn = _parts.learner(parts, parts.detector.learn_one)
+        learn = _parts.learner(
+            parts, parts.detector.learn_one, getattr(parts.detector, "skip_one", None)
+        )
         for x, y in pairs:
             t0 = clock()
             xt = parts.prepare(x)
@@ -219,8 +228,10 @@ def _run(
             store.latencies.append(t1 - t0 + clock() - t2)
             bar.update()
     else:
-        keep: list[dict] = []
-        learn = _parts.learner(parts, keep.append)
+        keep: list[tuple[dict, bool]] = []  # each sample, and whether it is protected
+        learn = _parts.learner(
+            parts, lambda x: keep.append((x, False)), lambda x: keep.append((x, True))
+        )
         while block := list(itertools.islice(pairs, block_size)):
             t0 = clock()
             spent = _block(parts, block, observe, learn, keep)

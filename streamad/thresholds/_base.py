@@ -5,7 +5,7 @@ from __future__ import annotations
 import abc
 from typing import Any
 
-from river import anomaly
+from river import anomaly, compose
 
 
 class ScoreFilter(anomaly.base.AnomalyFilter):
@@ -15,7 +15,9 @@ class ScoreFilter(anomaly.base.AnomalyFilter):
     equal sample reuses that score instead of scoring again (River's ``AnomalyFilter.learn_one``
     would score twice). It then lets the detector learn, unless ``protect_anomaly_detector``
     is set and the score is an alarm, and only then updates the threshold with the score
-    (``_update``). ``classify`` reads the threshold and changes nothing. The remembered score is
+    (``_update``). A protected detector that keeps a window (one with ``skip_one``, such as
+    :class:`~streamad.RollingDetector`) still slides it over the alarmed sample, so the next
+    window has no gap. ``classify`` reads the threshold and changes nothing. The remembered score is
     used once, by the next ``learn_one``; it assumes the detector learns only through the filter.
 
     Subclasses implement ``classify``, ``_update`` and a ``threshold`` (None while warming up).
@@ -52,7 +54,25 @@ class ScoreFilter(anomaly.base.AnomalyFilter):
         score = self._score_to_learn(x)
         if not (self.protect_anomaly_detector and self.classify(score)):
             self.anomaly_detector.learn_one(x, **learn_kwargs)
+        else:
+            skip_one(self.anomaly_detector, x)
         self._update(score, y)
+
+
+def skip_one(model: Any, x: dict) -> None:
+    """Slide ``model``'s window over ``x`` without learning, if it keeps one.
+
+    ``model`` is a detector or a River pipeline ending in one; a pipeline's transformers
+    transform ``x`` without learning it, as they do not learn a protected sample either.
+    """
+    if isinstance(model, compose.Pipeline):
+        *head, last = model.steps.values()
+        if callable(getattr(last, "skip_one", None)):
+            for step in head:
+                x = step.transform_one(x)
+            last.skip_one(x)
+    elif callable(getattr(model, "skip_one", None)):
+        model.skip_one(x)
 
 
 def check_int(name: str, value: Any, minimum: int, allow_none: bool = False) -> None:

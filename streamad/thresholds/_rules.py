@@ -116,6 +116,9 @@ def threshold_from_pr_curve(
     0.35
     >>> round(threshold_from_pr_curve(scores, labels, rule="best_f1"), 3)  # 4 alarms: F1 6/7
     0.25
+    >>> # the top score is normal: precision = recall = 0 there is not "equal"
+    >>> threshold_from_pr_curve([0.9, 0.8, 0.7, 0.6, 0.5, 0.1], [0, 1, 1, 0, 0, 0])
+    0.75
     """
     if rule not in RULES:
         raise ValueError(f"rule must be one of {RULES}, not {rule!r}")
@@ -127,6 +130,7 @@ def threshold_from_pr_curve(
         gap = -2 * tp / (tp + fp + n_anomalies)  # minus F1: argmin picks the best
     else:
         gap = np.abs(tp / (tp + fp) - tp / n_anomalies)
+        gap[tp == 0] = np.inf  # precision = recall = 0 is equal, and useless: never chosen
     best = int(np.argmin(gap))  # the first minimum: the highest threshold among ties
     chosen = float(thresholds[best])
     if best + 1 < thresholds.size:
