@@ -19,6 +19,12 @@ from streamad._kernels import mse
 if TYPE_CHECKING:
     from streamad.detector import RollingDetector
 
+# Windows longer than this go through torch autograd even when a kernel applies: the kernel's
+# cost grows by about ten NumPy calls per step and window, torch's mostly by C++ work, and on
+# the benchmark machine (benchmarks/RESULTS.md) the kernel is faster up to 50 steps and slower
+# at 100.
+KERNEL_MAX_STEPS = 64
+
 
 class Evaluation(NamedTuple):
     """Losses of a batch of windows under the current weights, and how to learn from them."""
@@ -35,7 +41,7 @@ class Evaluation(NamedTuple):
 
 def evaluate(det: RollingDetector, windows: np.ndarray, grad: bool = True) -> Evaluation:
     """Run ``det``'s module on ``windows`` (T, B, F); with ``grad``, ready for ``learn()``."""
-    kernel = det._fast_kernel()
+    kernel = det._fast_kernel() if windows.shape[0] <= KERNEL_MAX_STEPS else None
     if kernel is not None:
         x_hat, cache = kernel.forward(windows)
 

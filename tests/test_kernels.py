@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch.nn import functional
 
-from streamad import RollingDetector, _kernels
+from streamad import RollingDetector, _forward, _kernels
 from streamad.modules import Cho, Srivastava, Stacked, Sutskever
 
 MODULES = {
@@ -112,3 +112,20 @@ def test_a_hooked_or_swapped_module_runs_through_torch():
     det.module_ = Sutskever(1)
     kernel = det._fast_kernel()
     assert kernel is not None and kernel.module is det.module_
+
+
+def test_long_windows_go_through_autograd(monkeypatch):
+    calls = []
+    forward = _kernels.Kernel.forward
+    monkeypatch.setattr(_kernels.Kernel, "forward", lambda *a: (calls.append(1), forward(*a))[1])
+    for window, expected in [
+        (_forward.KERNEL_MAX_STEPS, True),
+        (_forward.KERNEL_MAX_STEPS + 1, False),
+    ]:
+        det = RollingDetector(Sutskever, window_size=window, hidden_size=3)
+        for i, x in enumerate(stream(window + 2, n_features=2)):
+            if i == window - 1:  # from here on, full windows only
+                calls.clear()
+            det.score_one(x)
+            det.learn_one(x)
+        assert bool(calls) == expected
