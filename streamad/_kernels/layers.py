@@ -35,7 +35,9 @@ def lstm_stack_forward(
     for k in range(n_layers):
         w_ih = p[f"{prefix}.weight_ih_l{k}"]
         bias = p[f"{prefix}.bias_ih_l{k}"] + p[f"{prefix}.bias_hh_l{k}"]
-        xg = inputs @ w_ih.T + bias
+        flat = inputs.reshape(-1, inputs.shape[-1])  # one product for every step and window
+        xg = (flat @ w_ih.T).reshape(*inputs.shape[:-1], -1)
+        xg += bias
         if k == 0 and steps is not None:
             xg = np.broadcast_to(xg, (steps, *xg.shape))
         outputs, trace = lstm_forward(xg, p[f"{prefix}.weight_hh_l{k}"])
