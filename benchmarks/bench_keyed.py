@@ -6,8 +6,8 @@ For each set-up a stream of ``keys x events-per-key`` samples (keys round-robin)
 create the detectors, then ``repeats`` more times, the set-ups taking turns; the table gives the
 median events/s of those timed passes (steady state: every key's detector exists). torch runs
 one thread per process (the driver and each Ray actor), so Ray's shards are the only
-parallelism. Rows cover the default detector (``RollingDetector()``: Sutskever,
-hidden_size=30, window_size=10) and a trivial one (a running mean), which shows the routing and
+parallelism. Rows cover ``RollingDetector(Sutskever)`` (hidden_size=30,
+window_size=10) and a trivial one (a running mean), which shows the routing and
 transport overhead alone. It also measures the bytes per default detector: its saved state, and
 the process memory (RSS) of 2,000 live ones.
 """
@@ -25,6 +25,7 @@ from river import anomaly
 from streamad import RollingDetector
 from streamad.distributed import state_nbytes
 from streamad.keyed import KeyedDetector
+from streamad.modules import Sutskever
 
 
 class RunningMean(anomaly.base.AnomalyDetector):
@@ -57,9 +58,9 @@ def rss_bytes() -> int:
 
 def bytes_per_detector(n: int = 2000) -> tuple[int, float]:
     """Saved-state bytes of one default detector, and RSS growth per live one (n live)."""
-    one = RollingDetector()
+    one = RollingDetector(Sutskever)
     one.learn_one({"value": 0.5})
-    model = KeyedDetector(RollingDetector(), max_keys=None)
+    model = KeyedDetector(RollingDetector(Sutskever), max_keys=None)
     model.learn_one({"key": -1, "value": 0.5})  # torch's first-use allocations, not counted
     gc.collect()
     before = rss_bytes()
@@ -141,7 +142,7 @@ def main() -> None:
     print(f"default detector, one feature: saved state {state:,} B; live {live:,.0f} B of RSS")
 
     detectors = {
-        "RollingDetector()": (RollingDetector(), args.events_per_key),
+        "RollingDetector(Sutskever)": (RollingDetector(Sutskever), args.events_per_key),
         "RunningMean (trivial)": (RunningMean(), args.trivial_events_per_key),
     }
     rows = []

@@ -2,10 +2,11 @@
 
     python benchmarks/bench_memory.py [--samples 1000000] [--features 3] [--window 10]
 
-The whole loop a user runs (``StandardScaler() | RollingDetector()``, score then learn, default
-module and settings) on a generated stream, one torch thread. Prints the process's resident
-memory (from /proc/self/statm) every 100k samples and the ratio of the last to the 100k figure;
-the detector keeps only its window and weights, so the ratio should stay within 1.05.
+The whole loop a user runs (``StandardScaler() | RollingDetector(Sutskever, lr=0.005)``, the
+seed's detector, score then learn) on a generated stream, one torch thread. Prints the
+process's resident memory (from /proc/self/statm) every 100k samples and the ratio of the last
+to the 100k figure; the detector keeps only its window and weights, so the ratio should stay
+within 1.05.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import torch
 from river import preprocessing
 
 from streamad import RollingDetector
+from streamad.modules import Sutskever
 
 
 def resident_mb() -> float:
@@ -40,7 +42,8 @@ def main() -> None:
     parser.add_argument("--window", type=int, default=10)
     args = parser.parse_args()
     torch.set_num_threads(1)
-    model = preprocessing.StandardScaler() | RollingDetector(window_size=args.window)
+    detector = RollingDetector(Sutskever, window_size=args.window, lr=0.005)
+    model = preprocessing.StandardScaler() | detector
     marks: dict[int, float] = {}
     start = time.perf_counter()
     for i in range(1, args.samples + 1):

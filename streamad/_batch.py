@@ -76,13 +76,15 @@ def score_rows(det: RollingDetector, rows: np.ndarray) -> np.ndarray:
     with torch.inference_mode():
         for i in range(n_partial):  # windows shorter than window_size: scored one by one
             window = np.concatenate([history, rows[: i + 1]])[:, None, :]
-            scores[i] = evaluate(det, window, grad=False).losses[0]
+            last = evaluate(det, window, grad=False)
+            scores[i] = last.losses[0]
         windows = block_windows(history, rows, det.window_size)
         for start in range(0, len(windows), BATCH):
             chunk = _batch(windows[start : start + BATCH])
-            scores[n_partial + start : n_partial + start + chunk.shape[1]] = evaluate(
-                det, chunk, grad=False
-            ).losses
+            last = evaluate(det, chunk, grad=False)
+            scores[n_partial + start : n_partial + start + chunk.shape[1]] = last.losses
+    # the last window scored is what feature_errors and last_reconstruction describe
+    det._last = (last.windows[:, -1:], last.reconstruction[:, -1:])
     return scores
 
 

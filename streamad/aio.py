@@ -143,7 +143,7 @@ class StreamDetector:
     ...         await stream.close()
     ...         return [round(r.score, 3) async for r in stream.results()]
     >>> asyncio.run(main())
-    [0.0, 0.492, 0.338, 0.5, 20.714]
+    [0.005, 0.581, 0.418, 0.611, 21.137]
     """
 
     def __init__(
@@ -316,7 +316,7 @@ async def detect(
     >>> [(r.index, r.alarm.features[0]) for r in results if r.is_alarm]
     [(55, 'b')]
     >>> print(results[55].alarm)
-    ALARM score 10.6 > threshold 1.74: b 95%, a 5%
+    ALARM score 11.3 > threshold 2.04: b 94%, a 6%
     """
     stream = StreamDetector(model, threshold=threshold, learn=learn, max_pending=max_pending)
     stream.start()

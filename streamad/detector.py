@@ -48,7 +48,10 @@ class RollingDetector(RollingAutoencoder):
     module
         An ``nn.Module`` class, built on the first sample as ``module(n_features,
         **module_kwargs)`` under ``seed``, or a ready instance (copied, so the one given stays
-        untouched and ``clone()`` starts from the same weights).
+        untouched and ``clone()`` starts from the same weights). The default,
+        :class:`~streamad.modules.Srivastava` with SGD at ``lr=0.01``, is the module the
+        quality benchmark ranks first (``benchmarks/RESULTS.md``); deep-river's seed example is
+        ``RollingDetector(Sutskever, lr=0.005)``.
     window_size
         Number of samples in a window.
     lr
@@ -83,9 +86,9 @@ class RollingDetector(RollingAutoencoder):
 
     def __init__(
         self,
-        module: nn.Module | type[nn.Module] = Sutskever,
+        module: nn.Module | type[nn.Module] = Srivastava,
         window_size: int = 10,
-        lr: float = 0.005,
+        lr: float = 0.01,
         optimizer_fn: str | type[torch.optim.Optimizer] = torch.optim.SGD,
         loss_fn: str | Callable = "mse",
         seed: int = 42,

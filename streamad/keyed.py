@@ -41,8 +41,8 @@ class KeyedDetector(anomaly.base.AnomalyDetector):
     must then be strings or integers, and detectors need ``get_state``/``from_state`` (as
     :class:`~streamad.RollingDetector` has).
 
-    Memory: the default detector (``RollingDetector()``: Sutskever, ``hidden_size=30``, one
-    feature) has 4,152 float32 weights; its saved state is 21.5 kB
+    Memory: a ``RollingDetector(Sutskever)`` (``hidden_size=30``, one feature) has 4,152
+    float32 weights; its saved state is 21.5 kB
     (:func:`~streamad.distributed.state_nbytes`) and a live one costs ~42 kB of process memory
     (measured by ``benchmarks/bench_keyed.py``); ``max_keys`` bounds the total.
 

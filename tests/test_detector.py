@@ -243,3 +243,16 @@ def test_a_skipped_row_in_a_block_enters_the_window_as_its_reconstruction():
     assert det.n_protected == 1 and det.n_learned == 23
     with pytest.raises(ValueError, match="one flag per row"):
         det.learn_many(xs[24:26], skip=[True])
+
+
+def test_score_many_leaves_the_last_window_for_attribution():
+    xs = stream(60, n_features=3)
+    a, b = (RollingDetector(window_size=4, hidden_size=4) for _ in range(2))
+    for x in xs[:40]:
+        a.learn_one(x)
+        b.learn_one(x)
+    a.score_many(xs[40:50])
+    b.learn_many(xs[40:49])  # lr aside, b's window now ends where a's last scored window does
+    b.module_.load_state_dict(a.module_.state_dict())
+    b.score_one(xs[49])
+    assert a.feature_errors == pytest.approx(b.feature_errors, rel=1e-5)
