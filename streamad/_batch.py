@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -10,7 +9,7 @@ import numpy as np
 import torch
 
 from streamad._forward import evaluate
-from streamad._window import block_windows
+from streamad._window import block_windows, plain_floats
 
 if TYPE_CHECKING:
     from streamad.detector import RollingDetector
@@ -27,15 +26,10 @@ def _plain_rows(det: RollingDetector, records: list) -> np.ndarray | None:
     if any(len(x) != n for x in records):
         return None
     try:
-        values = [[x[name] for name in features] for x in records]
+        plain = plain_floats([x[name] for x in records for name in features])
     except KeyError:
         return None
-    if set(map(type, itertools.chain.from_iterable(values))) != {float}:
-        return None
-    array = np.array(values)
-    if not np.abs(array).max() <= 3.4e38:  # NaN, ±inf, beyond float32: the row-by-row policy
-        return None
-    return array.astype(np.float32)
+    return None if plain is None else plain.reshape(len(records), n)
 
 
 def rows_of(det: RollingDetector, X: Any) -> tuple[np.ndarray, tuple[str, ...]]:

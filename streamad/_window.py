@@ -54,6 +54,25 @@ class RingWindow:
         return out
 
 
+def plain_floats(values: list) -> np.ndarray | None:
+    """``values`` as a float32 array when all are plain floats, finite in float32; None
+    otherwise, for the input policy value by value.
+
+    Examples
+    --------
+    >>> plain_floats([1.0, 2.5]).tolist()
+    [1.0, 2.5]
+    >>> plain_floats([1.0, float("nan")]) is None, plain_floats([1.0, 2]) is None
+    (True, True)
+    """
+    if set(map(type, values)) != {float}:
+        return None
+    array = np.array(values)
+    if not np.abs(array).max() <= 3.4e38:  # NaN, ±inf, beyond float32
+        return None
+    return array.astype(np.float32)
+
+
 def dict_to_row(
     x: Mapping, features: Sequence[str], fill: Callable[[], np.ndarray]
 ) -> tuple[np.ndarray, tuple[str, ...]]:
@@ -83,10 +102,9 @@ def dict_to_row(
     if not x:
         raise ValueError("empty sample: x has no features")
     values = [x.get(name) for name in features]
-    if set(map(type, values)) == {float}:  # the common case, vectorised
-        array = np.array(values)
-        if np.abs(array).max() <= 3.4e38:  # False for NaN and ±inf
-            return array.astype(np.float32), ()
+    plain = plain_floats(values)  # the common case, vectorised
+    if plain is not None:
+        return plain, ()
     row = np.empty(len(features), dtype=np.float32)
     imputed: list[str] = []
     means: np.ndarray | None = None

@@ -40,8 +40,8 @@ class RollingDetector(RollingAutoencoder):
     to 64 samples, run through a NumPy forward and backpropagation-through-time kernel with
     torch autograd's maths (a fraction of its per-call overhead at these sizes); longer
     windows, any other module, loss, optimizer or device, or a module with hooks, run through
-    torch autograd. ``score_many``/``learn_many`` score and learn
-    a block of samples in one batched pass.
+    torch autograd. ``score_many``/``learn_many`` score and learn a block of samples in one
+    batched pass.
 
     Parameters
     ----------
@@ -231,7 +231,7 @@ class RollingDetector(RollingAutoencoder):
             assert self.module_ is not None
             found = _kernels.kernel_for(self.module_, self._loss, self._plain_sgd)
             self._kernel = kernel = False if found is None else found
-        return kernel if kernel and kernel.serves(self.module_) else None
+        return kernel if kernel and not kernel.hooked() else None
 
     # -- One sample at a time ---------------------------------------------------------------
     def _pending_for(self, row: np.ndarray) -> tuple | None:
@@ -265,7 +265,7 @@ class RollingDetector(RollingAutoencoder):
         """
         row, imputed = self._row(x)
         pending = self._pending_for(row) or self._evaluate(row)
-        stand_in = pending[3].reconstruction[-1, 0].astype(np.float32)
+        stand_in = pending[3].reconstruction[-1, 0]
         self._pending = None
         self._apply(None, stand_in[None, :], imputed, protected=1)
 
@@ -287,13 +287,11 @@ class RollingDetector(RollingAutoencoder):
     ) -> None:
         """Update the weights from ``evaluation`` (unless its loss is not finite), then slide
         over ``rows``, ``protected`` of which were left out of the update."""
-        if evaluation is None:
-            pass
-        elif evaluation.finite:
+        if evaluation is not None and evaluation.finite:
             evaluation.learn()
             self._sums += rows.sum(axis=0)
             self._counts += len(rows)
-        else:
+        elif evaluation is not None:
             self.n_skipped_updates += 1
         for row in rows:
             self._window.append(row)

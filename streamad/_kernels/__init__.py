@@ -59,9 +59,9 @@ class Kernel:
         self.params = {name: p.detach().numpy() for name, p in module.named_parameters()}
         self._modules = list(module.modules())
 
-    def serves(self, module: nn.Module | None) -> bool:
-        """True while this kernel is valid for ``module``: the same one, with no hooks."""
-        return module is self.module and not _hooked(self._modules)
+    def hooked(self) -> bool:
+        """True when a hook has been put on the module since: it must then run through torch."""
+        return _hooked(self._modules)
 
     def forward(self, windows: np.ndarray) -> tuple[np.ndarray, Any]:
         """The reconstruction of ``windows`` and what :meth:`step` needs to learn from it."""

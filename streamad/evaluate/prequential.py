@@ -63,7 +63,17 @@ def _total(source: Iterable, max_samples: int | None) -> int | None:
     return n if max_samples is None else min(n, max_samples)
 
 
-def _block(parts: Parts, pairs: list, observe: Callable, learn: Callable, keep: list) -> int:
+def _block_learner(detector: Any) -> Callable[[list[tuple[dict, bool]]], None]:
+    """``learn_many`` of samples flagged protected or not: a detector whose ``learn_many`` takes
+    ``skip`` gets the flags; from any other the protected samples are left out."""
+    if "skip" in inspect.signature(detector.learn_many).parameters:
+        return lambda keep: detector.learn_many([x for x, _ in keep], skip=[s for _, s in keep])
+    return lambda keep: detector.learn_many([x for x, s in keep if not s])
+
+
+def _block(
+    parts: Parts, pairs: list, observe: Callable, learn: Callable, keep: list, learn_many: Callable
+) -> int:
     """Score a block with ``score_many``, observe each sample, then ``learn_many`` what ``learn``
     put in ``keep``. Returns the nanoseconds spent observing, to leave out of the latency."""
     xs = [parts.prepare(x) for x, _ in pairs]
@@ -76,11 +86,7 @@ def _block(parts: Parts, pairs: list, observe: Callable, learn: Callable, keep: 
         spent += time.perf_counter_ns() - t0
         learn(xt, y, score)
     if keep:
-        xs, skipped = zip(*keep, strict=True)
-        if "skip" in inspect.signature(parts.detector.learn_many).parameters:
-            parts.detector.learn_many(list(xs), skip=list(skipped))
-        else:  # a detector without a window: protected samples are left out
-            parts.detector.learn_many([x for x, s in keep if not s])
+        learn_many(keep)
         keep.clear()
     return spent
 
@@ -229,12 +235,13 @@ def _run(
             bar.update()
     else:
         keep: list[tuple[dict, bool]] = []  # each sample, and whether it is protected
+        learn_many = _block_learner(parts.detector)
         learn = _parts.learner(
             parts, lambda x: keep.append((x, False)), lambda x: keep.append((x, True))
         )
         while block := list(itertools.islice(pairs, block_size)):
             t0 = clock()
-            spent = _block(parts, block, observe, learn, keep)
+            spent = _block(parts, block, observe, learn, keep, learn_many)
             share = (clock() - t0 - spent) // len(block)
             store.latencies.extend([share] * len(block))
             bar.update(len(block))
