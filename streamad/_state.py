@@ -4,27 +4,57 @@ from __future__ import annotations
 
 import copy
 import inspect
+import os
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 from torch import nn
 
-from streamad._persist import import_qualified, qualified_name
+from streamad import persist
 from streamad._window import RingWindow
+from streamad.persist import CheckpointError
 
 if TYPE_CHECKING:
     from streamad.detector import RollingDetector
 
 FORMAT = "streamad.RollingDetector/1"
+KIND = "RollingDetector"
+COUNTERS = ("n_learned", "n_skipped_updates", "n_imputed", "n_protected")
 
 
 def _name_or_value(value: Any) -> Any:
-    return value if isinstance(value, str) else {"qualified": qualified_name(value)}
+    return value if isinstance(value, str) else {"qualified": persist.name_of(value)}
 
 
-def _value(stored: Any) -> Any:
-    return import_qualified(stored["qualified"]) if isinstance(stored, dict) else stored
+def _optimizer(stored: Any) -> Any:
+    """A deep-river optimizer name as stored, or the registered optimizer class it names."""
+    if isinstance(stored, str):
+        return stored
+    optimizer = persist.resolve(stored["qualified"])
+    if not (isinstance(optimizer, type) and issubclass(optimizer, torch.optim.Optimizer)):
+        raise CheckpointError(f"{stored['qualified']!r} is not an optimizer class")
+    return optimizer
+
+
+def _loss(stored: Any) -> Any:
+    """A deep-river loss name as stored, or the registered loss function it names."""
+    if isinstance(stored, str):
+        return stored
+    loss = persist.resolve(stored["qualified"])
+    if isinstance(loss, type) or not callable(loss):
+        raise CheckpointError(f"{stored['qualified']!r} is not a loss function")
+    return loss
+
+
+def _module_class(name: str) -> type[nn.Module]:
+    try:
+        module = persist.resolve(name)
+    except CheckpointError as error:
+        raise CheckpointError(f"{error}, or pass the module to load as `module=`") from None
+    if not (isinstance(module, type) and issubclass(module, nn.Module)):
+        raise CheckpointError(f"{name!r} is not an nn.Module class")
+    return module
 
 
 def module_init_args(module: nn.Module) -> dict[str, Any] | None:
@@ -52,7 +82,7 @@ def get_state(det: RollingDetector) -> dict[str, Any]:
     state: dict[str, Any] = {
         "format": FORMAT,
         "params": {
-            "module": qualified_name(module),
+            "module": persist.name_of(module),
             "module_init": None if isinstance(det.module, type) else module_init_args(det.module),
             "module_is_instance": not isinstance(det.module, type),
             "window_size": det.window_size,
@@ -61,14 +91,10 @@ def get_state(det: RollingDetector) -> dict[str, Any]:
             "loss_fn": _name_or_value(det.loss_fn),
             "seed": det.seed,
             "device": det.device,
+            "clip_grad": det.clip_grad,
             "module_kwargs": dict(det.module_kwargs),
         },
-        "counters": {
-            "n_learned": det.n_learned,
-            "n_skipped_updates": det.n_skipped_updates,
-            "n_imputed": det.n_imputed,
-            "n_protected": det.n_protected,
-        },
+        "counters": {name: getattr(det, name) for name in COUNTERS},
         "ignored_features": sorted(det.ignored_features),
         "features": list(det.features),
     }
@@ -93,27 +119,26 @@ def get_state(det: RollingDetector) -> dict[str, Any]:
 
 def from_state(cls: type[RollingDetector], state: dict[str, Any], module: Any = None):
     if state.get("format") != FORMAT:
-        raise ValueError(f"not a saved RollingDetector (format {state.get('format')!r})")
+        raise CheckpointError(f"not a saved RollingDetector (format {state.get('format')!r})")
     params = dict(state["params"])
-    stored_module = import_qualified(params.pop("module"))
-    if not (isinstance(stored_module, type) and issubclass(stored_module, nn.Module)):
-        raise TypeError(f"{stored_module!r} is not an nn.Module class")
-    init = params.pop("module_init")
+    stored_name, init = params.pop("module"), params.pop("module_init")
     if params.pop("module_is_instance") and module is None:
+        stored = _module_class(stored_name)
         if init is None:
-            raise ValueError(
-                f"this detector was given a ready {stored_module.__name__} instance whose "
+            raise CheckpointError(
+                f"this detector was given a ready {stored.__name__} instance whose "
                 f"arguments cannot be read back: pass a fresh one as `module=` to load it"
             )
-        module = stored_module(**init)
+        module = stored(**init)
+    elif module is None:
+        module = _module_class(stored_name)
+    params["optimizer_fn"] = _optimizer(params["optimizer_fn"])
+    params["loss_fn"] = _loss(params["loss_fn"])
     kwargs = params.pop("module_kwargs")
-    det = cls(
-        module=module if module is not None else stored_module,
-        **{k: _value(v) for k, v in params.items()},
-        **kwargs,
-    )
+    det = cls(module=module, **params, **kwargs)
     for name, value in state["counters"].items():
-        setattr(det, name, value)
+        if name in COUNTERS:  # names from a file set only what they may
+            setattr(det, name, value)
     det.ignored_features = set(state["ignored_features"])
     if "module_state" in state:
         det._init(dict.fromkeys(state["features"], 0.0))
@@ -128,3 +153,20 @@ def from_state(cls: type[RollingDetector], state: dict[str, Any], module: Any = 
         det._sums = state["means"]["sums"].numpy().astype(np.float64)
         det._counts = state["means"]["counts"].numpy().astype(np.int64)
     return det
+
+
+def save(det: RollingDetector, path: str | os.PathLike) -> None:
+    """Save ``det`` to ``path`` as a checkpoint of kind ``"RollingDetector"``."""
+    persist.save(get_state(det), path, kind=KIND)
+
+
+def load(cls: type[RollingDetector], path: str | os.PathLike, module: Any = None):
+    """Load a detector saved by :func:`save`; any problem with the file is a CheckpointError."""
+    state = persist.load(path, kind=KIND)
+    try:
+        return from_state(cls, state, module)
+    except CheckpointError as error:
+        raise CheckpointError(f"cannot load {os.fspath(path)}: {error}") from error
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError) as error:
+        problem = f"malformed {KIND} state ({type(error).__name__}: {error})"
+        raise CheckpointError(f"cannot load {os.fspath(path)}: {problem}") from error

@@ -11,11 +11,12 @@ from typing import Any
 
 import torch
 
-from streamad import _persist
+from streamad import persist
 
 __all__ = ["load_evicted", "purge", "save_evicted", "state_nbytes", "storable"]
 
 FORMAT = "streamad.KeyedDetector.evicted/1"
+KIND = "KeyedDetector.evicted"
 
 
 def storable(key: Hashable) -> str | int:
@@ -44,15 +45,16 @@ def save_evicted(folder: str | os.PathLike, key: Hashable, serial: int, state: d
     """
     name = f"{hashlib.sha1(repr(key).encode()).hexdigest()[:16]}-{serial}.pt"
     stored = {"format": FORMAT, "key": storable(key), "state": state}
-    _persist.save_state(stored, Path(folder) / name)
+    persist.save(stored, Path(folder) / name, kind=KIND)
     return name
 
 
 def load_evicted(folder: str | os.PathLike, name: str, key: Hashable) -> dict[str, Any]:
     """The state saved by :func:`save_evicted` under ``name``, checked to be ``key``'s."""
-    stored = _persist.load_state(Path(folder) / name)
-    if stored.get("format") != FORMAT or stored.get("key") != key:
-        raise ValueError(f"checkpoint {name} in {folder} is not key {key!r}'s")
+    path = Path(folder) / name
+    stored = persist.load(path, kind=KIND)
+    if stored.get("format") != FORMAT or stored.get("key") != key or "state" not in stored:
+        raise persist.CheckpointError(f"cannot load {path}: it is not key {key!r}'s checkpoint")
     return stored["state"]
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from streamad import _persist
+from streamad import persist
 
 if TYPE_CHECKING:  # streamad.keyed imports this package: no import at run time
     from streamad.keyed import KeyedDetector
@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # streamad.keyed imports this package: no import at run time
 __all__ = ["Progress", "Scored", "Shard", "shard_of"]
 
 FORMAT = "streamad.Shard/1"
+KIND = "Shard"
 
 
 def shard_of(key: Hashable, n_shards: int) -> int:
@@ -176,7 +177,7 @@ class Shard:
             "model": self.model.get_state(),
             "unacked": [[s.after, s.positions, s.scores] for s in self._unacked.values()],
         }
-        _persist.save_state(state, self.path)
+        persist.save(state, self.path, kind=KIND)
         self.checkpoint_position = self.position
         self._since, self._saved_at = 0, time.monotonic()
         self.model._purge_unreferenced()
@@ -187,12 +188,18 @@ class Shard:
 
     def _load(self) -> None:
         assert self.path is not None
-        state = _persist.load_state(self.path)
-        if state.get("format") != FORMAT:
-            raise ValueError(f"{self.path} is not a shard checkpoint")
-        self.model.set_state(state["model"])
-        self.position = self.checkpoint_position = state["position"]
-        self._unacked = {a: Scored(a, list(p), list(s)) for a, p, s in state["unacked"]}
+        state = persist.load(self.path, kind=KIND)
+        try:
+            if state.get("format") != FORMAT:
+                raise persist.CheckpointError(f"not a Shard state (format {state.get('format')!r})")
+            self.model.set_state(state["model"])
+            self.position = self.checkpoint_position = state["position"]
+            self._unacked = {a: Scored(a, list(p), list(s)) for a, p, s in state["unacked"]}
+        except persist.CheckpointError as error:
+            raise persist.CheckpointError(f"cannot load {self.path}: {error}") from error
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError) as error:
+            problem = f"malformed Shard state ({type(error).__name__}: {error})"
+            raise persist.CheckpointError(f"cannot load {self.path}: {problem}") from error
 
     def _forget(self, acked: int) -> None:
         for after in [a for a, s in self._unacked.items() if s.positions[-1] <= acked]:
