@@ -123,6 +123,8 @@ def test_submit_waits_while_max_pending_results_are_unread():
 
     async def main():
         stream = StreamDetector(model, max_pending=3)
+        reader = stream.results()
+        first = asyncio.create_task(reader.__anext__())  # a reader is open, nothing is read yet
         accepted = 0
         for x in samples(10):
             try:
@@ -131,11 +133,14 @@ def test_submit_waits_while_max_pending_results_are_unread():
                 break
             accepted += 1
         gate.set()
-        return accepted, await stream.abort()
+        left = await stream.abort()
+        read = [await first] + [r async for r in reader]
+        return accepted, left, read
 
-    accepted, left = asyncio.run(main())
+    accepted, left, read = asyncio.run(main())
     assert accepted == 3
-    assert model.n_learned + len(left) == 3  # nothing accepted is lost
+    assert [r.index for r in read] == list(range(len(read)))
+    assert model.n_learned == len(read) and len(read) + len(left) == 3  # nothing lost
 
 
 def test_the_loop_keeps_ticking_while_the_detector_works():
@@ -187,13 +192,14 @@ def test_cancelling_mid_stream_leaves_the_detector_consistent():
     assert model.score_one(xs[n]) == reference.score_one(xs[n])
 
 
-def test_a_failing_sample_surfaces_in_results():
+def test_a_failing_sample_yields_an_error_result_and_the_stream_goes_on():
     async def main():
-        return [r async for r in detect([{"a": 1.0}, {"a": "oops"}], small())]
+        return [r async for r in detect([{"a": 1.0}, {"a": "oops"}, {"a": 2.0}], small())]
 
-    with pytest.raises(RuntimeError, match="failed") as info:
-        asyncio.run(main())
-    assert isinstance(info.value.__cause__, TypeError)
+    results = asyncio.run(main())
+    assert [r.index for r in results] == [0, 1, 2]
+    assert [r.error is None for r in results] == [True, False, True]
+    assert isinstance(results[1].error, TypeError)
     with pytest.raises(TypeError, match="dict x or a pair"):
         asyncio.run(detect([3.0], small()).__anext__())
 

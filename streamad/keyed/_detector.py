@@ -1,23 +1,28 @@
-"""KeyedDetector: one anomaly detector per key (a device, a user, a series), made on first sight."""
+"""KeyedDetector: route each sample by its key to that key's own detector."""
 
 from __future__ import annotations
 
 import copy
 import os
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from river import anomaly
-from torch import nn
 
 from streamad.detector import RollingDetector
-from streamad.distributed.evicted import load_evicted, purge, save_evicted, storable
+from streamad.distributed.evicted import purge
+from streamad.keyed._keys import split
+from streamad.keyed._store import evict, forget, load_state, revive, state_of
 
 __all__ = ["KeyedDetector"]
 
-FORMAT = "streamad.KeyedDetector/1"
+Key = str | int
+
+
+def default_detector() -> Any:
+    """The template of a KeyedDetector given none."""
+    return RollingDetector()
 
 
 def _positive_or_none(name: str, value: Any) -> None:
@@ -25,21 +30,30 @@ def _positive_or_none(name: str, value: Any) -> None:
         raise ValueError(f"{name} must be a positive integer or None, not {value!r}")
 
 
+def _has(model: Any, *methods: str) -> bool:
+    return all(callable(getattr(model, name, None)) for name in methods)
+
+
 class KeyedDetector(anomaly.base.AnomalyDetector):
     """Route each sample by its key to that key's own detector, created on first sight.
 
     A sample's key is the field ``key`` of ``x`` (removed before ``x`` reaches the key's
-    detector) or ``key(x)`` when ``key`` is a function (``x`` then goes through unchanged). A new
-    key gets ``factory(key)``, else a clone of ``detector`` (fresh weights; a seeded template
-    gives every key the same initial weights), else a copy of ``detector`` with what it has
-    learned when ``warm_start`` is True (pre-train it on pooled data to warm-start every key).
+    detector) or ``key(x)`` when ``key`` is a function (``x`` then goes through unchanged). Keys
+    are strings or integers: any other key (a bool, a float, NaN, None) is refused with
+    ``TypeError`` by the call of its sample, which then changes nothing. A new key gets
+    ``factory(key)``, else a clone of ``detector`` (fresh weights; a seeded template gives every
+    key the same initial weights), else a copy of ``detector`` with what it has learned when
+    ``warm_start`` is True (pre-train it on pooled data to warm-start every key). A detector is
+    a River anomaly detector, or any object with ``score_one`` and ``learn_one``.
 
-    At most ``max_keys`` detectors are live: beyond that the least recently used key is evicted;
-    with ``max_idle`` a key unseen for that many learned samples (of any key) is evicted too.
-    With ``checkpoint_dir`` an evicted detector is saved there (atomically, plain data and
-    tensors) and a returning key resumes where it left off; without it, it starts afresh. Keys
-    must then be strings or integers, and detectors need ``get_state``/``from_state`` (as
-    :class:`~streamad.RollingDetector` has).
+    At most ``max_keys`` detectors are live: a new key first evicts the least recently used
+    one; with ``max_idle`` a key unseen for that many learned samples (of any key) is evicted
+    too, before the next sample is learned. With ``checkpoint_dir`` an evicted detector is saved
+    there (atomically, plain data and tensors; detectors need ``get_state``/``from_state``, as
+    :class:`~streamad.RollingDetector` has) and a returning key resumes where it left off;
+    without it, it starts afresh. A detector that cannot be saved is not evicted: it stays
+    live and the error is raised by the call that evicted it, before that call's sample is
+    scored or learned. A checkpoint that cannot be read back is raised by its key's calls.
 
     Memory: a ``RollingDetector(Sutskever)`` (``hidden_size=30``, one feature) has 4,152
     float32 weights; its saved state is 21.5 kB
@@ -88,9 +102,9 @@ class KeyedDetector(anomaly.base.AnomalyDetector):
 
     def __init__(
         self,
-        detector: anomaly.base.AnomalyDetector | None = None,
-        key: str | Callable[[dict], Hashable] = "key",
-        factory: Callable[[Hashable], anomaly.base.AnomalyDetector] | None = None,
+        detector: Any = None,
+        key: str | Callable[[dict], Key] = "key",
+        factory: Callable[[Key], Any] | None = None,
         warm_start: bool = False,
         max_keys: int | None = 10_000,
         max_idle: int | None = None,
@@ -100,6 +114,8 @@ class KeyedDetector(anomaly.base.AnomalyDetector):
             raise TypeError(f"key must be a field name or a function x -> key, not {key!r}")
         if factory is not None and (detector is not None or warm_start):
             raise ValueError("give a factory or a template detector (with warm_start), not both")
+        if detector is not None and not warm_start and not _has(detector, "clone"):
+            raise TypeError(f"{type(detector).__name__} has no clone: give warm_start or a factory")
         _positive_or_none("max_keys", max_keys)
         _positive_or_none("max_idle", max_idle)
         self.detector = detector
@@ -109,10 +125,10 @@ class KeyedDetector(anomaly.base.AnomalyDetector):
         self.max_keys = max_keys
         self.max_idle = max_idle
         self.checkpoint_dir = checkpoint_dir
-        self.detectors_: OrderedDict[Hashable, Any] = OrderedDict()  # least recently used first
-        self.evicted_: dict[Hashable, str] = {}  # evicted key -> its file in checkpoint_dir
-        self._seen_at: dict[Hashable, int] = {}
-        self.last_key: Hashable | None = None
+        self.detectors_: OrderedDict[Key, Any] = OrderedDict()  # least recently used first
+        self.evicted_: dict[Key, str] = {}  # evicted key -> its file in checkpoint_dir
+        self._seen_at: dict[Key, int] = {}
+        self.last_key: Key | None = None
         self.n_seen = self.n_created = self.n_evicted = self.n_revived = 0
         self._retain_files = False  # set by a shard that checkpoints the index itself
 
@@ -122,112 +138,85 @@ class KeyedDetector(anomaly.base.AnomalyDetector):
 
     # -- River API ---------------------------------------------------------------------------
     def score_one(self, x: dict) -> float:
-        key, rest = self._split(x)
+        key, rest = split(x, self.key)
         return self._detector(key).score_one(rest)
 
     def learn_one(self, x: dict, y: Any = None, **kwargs: Any) -> None:
-        key, rest = self._split(x)
-        self._detector(key).learn_one(rest)
+        key, rest = split(x, self.key)
+        detector = self._detector(key)
+        self._evict_idle(self.n_seen + 1)  # a failed eviction raises before anything is learned
+        detector.learn_one(rest)
         self.n_seen += 1
         self._seen_at[key] = self.n_seen
-        self._evict_idle()
 
     @property
     def feature_errors(self) -> dict[str, float] | None:
         """The ``feature_errors`` of the last key's detector (None if it has none)."""
-        detector = self.detectors_.get(self.last_key)
+        detector = self.detectors_.get(self.last_key) if self.last_key is not None else None
         return getattr(detector, "feature_errors", None)
 
     # -- Routing -----------------------------------------------------------------------------
-    def key_of(self, x: dict) -> Hashable:
-        """The key of sample ``x``.
+    def key_of(self, x: dict) -> Key:
+        """The key of sample ``x``: a string or an integer, else ``TypeError``.
 
         Examples
         --------
         >>> KeyedDetector(key="host").key_of({"host": "db-1", "load": 0.5})
         'db-1'
-        >>> KeyedDetector(key=lambda x: x["load"] > 1).key_of({"load": 0.5})
-        False
+        >>> KeyedDetector(key=lambda x: int(x["load"] > 1)).key_of({"load": 0.5})
+        0
         """
-        if isinstance(self.key, str):
-            if self.key not in x:
-                raise ValueError(f"sample has no key field {self.key!r}; its fields: {sorted(x)}")
-            key = x[self.key]
-        else:
-            key = self.key(x)
-        try:
-            hash(key)
-        except TypeError:
-            raise TypeError(f"key {key!r} is not hashable") from None
-        return key
+        return split(x, self.key)[0]
 
-    def _split(self, x: dict) -> tuple[Hashable, dict]:
-        key = self.key_of(x)
-        if isinstance(self.key, str):
-            return key, {k: v for k, v in x.items() if k != self.key}
-        return key, x
-
-    def _detector(self, key: Hashable) -> Any:
+    def _detector(self, key: Key) -> Any:
         detector = self.detectors_.get(key)
-        if detector is None:
-            detector = self._revive(key) if key in self.evicted_ else self._create(key)
-            self.detectors_[key] = detector
-        else:
+        if detector is not None:
             self.detectors_.move_to_end(key)
+        else:
+            revived = key in self.evicted_
+            detector = revive(self, key) if revived else self._blank(key, warm=self.warm_start)
+            self._make_room()  # evicts first: if that fails, the new detector is not admitted
+            if revived:
+                forget(self, key)
+                self.n_revived += 1
+            else:
+                self.n_created += 1
+            self.detectors_[key] = detector
         self._seen_at[key] = self.n_seen
         self.last_key = key
-        while self.max_keys is not None and len(self.detectors_) > self.max_keys:
-            self._evict(next(iter(self.detectors_)))
         return detector
 
-    def _blank(self, key: Hashable, warm: bool = False) -> Any:
+    def _blank(self, key: Key, warm: bool = False) -> Any:
         if self.factory is not None:
             detector = self.factory(key)
         elif self.detector is None:
-            detector = RollingDetector()
+            detector = default_detector()
         else:
             detector = copy.deepcopy(self.detector) if warm else self.detector.clone()
-        if not isinstance(detector, anomaly.base.AnomalyDetector):
-            raise TypeError(f"the detector for key {key!r} is not a River anomaly detector")
+        if not _has(detector, "score_one", "learn_one"):
+            raise TypeError(
+                f"the detector for key {key!r} is not a River anomaly detector: "
+                f"a {type(detector).__name__} has no score_one and learn_one"
+            )
+        if self.checkpoint_dir is not None and not _has(detector, "get_state"):
+            raise TypeError(
+                f"{type(detector).__name__} has no get_state: it cannot be checkpointed"
+            )
         return detector
 
-    def _create(self, key: Hashable) -> Any:
-        self.n_created += 1
-        return self._blank(key, warm=self.warm_start)
-
-    def _restore(self, key: Hashable, state: dict) -> Any:
-        blank = self._blank(key)
-        if not callable(getattr(type(blank), "from_state", None)):
-            raise TypeError(f"{type(blank).__name__} has no from_state: it cannot be checkpointed")
-        module = getattr(blank, "module", None)
-        return type(blank).from_state(state, module if isinstance(module, nn.Module) else None)
-
     # -- Eviction and checkpoints ------------------------------------------------------------
-    def _evict_idle(self) -> None:
+    def _make_room(self) -> None:
+        while self.max_keys is not None and len(self.detectors_) >= self.max_keys:
+            evict(self, next(iter(self.detectors_)))
+
+    def _evict_idle(self, now: int) -> None:
         if self.max_idle is None:
             return
         while self.detectors_:
             oldest = next(iter(self.detectors_))
-            if self.n_seen - self._seen_at[oldest] <= self.max_idle:
+            if now - self._seen_at[oldest] <= self.max_idle:
                 break
-            self._evict(oldest)
-
-    def _evict(self, key: Hashable) -> None:
-        detector = self.detectors_.pop(key)
-        del self._seen_at[key]
-        self.n_evicted += 1
-        if self.checkpoint_dir is not None:
-            state = detector.get_state()
-            self.evicted_[key] = save_evicted(self.checkpoint_dir, key, self.n_evicted, state)
-
-    def _revive(self, key: Hashable) -> Any:
-        assert self.checkpoint_dir is not None
-        name = self.evicted_.pop(key)
-        state = load_evicted(self.checkpoint_dir, name, key)
-        self.n_revived += 1
-        if not self._retain_files:
-            (Path(self.checkpoint_dir) / name).unlink(missing_ok=True)
-        return self._restore(key, state)
+            evict(self, oldest)
 
     def _purge_unreferenced(self) -> None:
         """Delete checkpoint files the index no longer names (revived, or from a lost future)."""
@@ -242,6 +231,7 @@ class KeyedDetector(anomaly.base.AnomalyDetector):
         Examples
         --------
         >>> from streamad import RollingDetector
+        >>> from streamad.keyed import KeyedDetector
         >>> model = KeyedDetector(RollingDetector(window_size=3, hidden_size=2))
         >>> for i in range(6):
         ...     model.learn_one({"key": i % 2, "v": float(i)})
@@ -251,30 +241,8 @@ class KeyedDetector(anomaly.base.AnomalyDetector):
         >>> copy.score_one(x) == model.score_one(x)
         True
         """
-        keys = [storable(k) for k in self.detectors_]
-        return {
-            "format": FORMAT,
-            "keys": keys,
-            "detectors": [d.get_state() for d in self.detectors_.values()],
-            "seen_at": [self._seen_at[k] for k in keys],
-            "evicted": [[storable(k), name] for k, name in self.evicted_.items()],
-            "counters": {
-                "n_seen": self.n_seen,
-                "n_created": self.n_created,
-                "n_evicted": self.n_evicted,
-                "n_revived": self.n_revived,
-            },
-        }
+        return state_of(self)
 
     def set_state(self, state: dict[str, Any]) -> None:
         """Replace everything learned by a state from :meth:`get_state`."""
-        if state.get("format") != FORMAT:
-            raise ValueError(f"not a saved KeyedDetector (format {state.get('format')!r})")
-        self.detectors_ = OrderedDict(
-            (k, self._restore(k, s)) for k, s in zip(state["keys"], state["detectors"], strict=True)
-        )
-        self._seen_at = dict(zip(state["keys"], state["seen_at"], strict=True))
-        self.evicted_ = {k: name for k, name in state["evicted"]}
-        for name, value in state["counters"].items():
-            setattr(self, name, value)
-        self.last_key = None
+        load_state(self, state)
