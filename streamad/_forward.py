@@ -46,7 +46,9 @@ def evaluate(det: RollingDetector, windows: np.ndarray, grad: bool = True) -> Ev
         x_hat, cache = kernel.forward(windows)
 
         def learn() -> None:
-            kernel.step(windows, x_hat, cache, det.optimizer_.param_groups[0]["lr"])
+            assert det.optimizer_ is not None
+            lr = det.optimizer_.param_groups[0]["lr"]
+            kernel.step(windows, x_hat, cache, lr, det.clip_grad)
 
         return Evaluation(mse(windows, x_hat), windows, x_hat, learn)
     return _autograd(det, windows, grad)
@@ -70,9 +72,9 @@ def _autograd(det: RollingDetector, windows: np.ndarray, grad: bool) -> Evaluati
                 )
             total = losses.mean()
             losses = losses.detach().double()
-    optimizer, params, plain = det.optimizer_, det._params, det._plain_sgd
+    optimizer, params, plain, clip = det.optimizer_, det._params, det._plain_sgd, det.clip_grad
 
     def learn() -> None:
-        _torch.update(total, params, optimizer, plain)
+        _torch.update(total, params, optimizer, plain, clip)
 
     return Evaluation(losses.cpu().numpy(), windows, reconstruction.detach().cpu().numpy(), learn)

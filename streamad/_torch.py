@@ -79,17 +79,25 @@ def update(
     params: Sequence[torch.Tensor],
     optimizer: torch.optim.Optimizer,
     plain_sgd: bool,
+    max_norm: float | None = None,
 ) -> None:
-    """One gradient step on ``loss``; plain SGD skips the optimizer's per-step bookkeeping."""
+    """One gradient step on ``loss``; plain SGD skips the optimizer's per-step bookkeeping.
+
+    With ``max_norm`` the gradient is first clipped to that global norm.
+    """
     if plain_sgd:
         grads = torch.autograd.grad(loss, params, allow_unused=True)
         # parameters without a gradient are left alone, as torch.optim.SGD does
         used = [(p, g) for p, g in zip(params, grads, strict=True) if g is not None]
+        alpha = optimizer.param_groups[0]["lr"]
+        if max_norm is not None:
+            norm = float(torch.linalg.vector_norm(torch.stack([g.norm() for _, g in used])))
+            alpha *= min(1.0, max_norm / (norm + 1e-6))
         with torch.no_grad():
-            torch._foreach_add_(
-                [p for p, _ in used], [g for _, g in used], alpha=-optimizer.param_groups[0]["lr"]
-            )
+            torch._foreach_add_([p for p, _ in used], [g for _, g in used], alpha=-alpha)
     else:
         optimizer.zero_grad()
         loss.backward()
+        if max_norm is not None:
+            torch.nn.utils.clip_grad_norm_(params, max_norm)
         optimizer.step()

@@ -12,7 +12,7 @@ from deep_river.anomaly import RollingAutoencoder
 from river import base
 from torch import nn
 
-from streamad import _batch, _forward, _kernels, _persist, _state, _torch
+from streamad import _batch, _forward, _kernels, _state, _torch
 from streamad._window import RingWindow, dict_to_row
 from streamad.modules import Cho, Srivastava, Stacked, Sutskever
 
@@ -65,6 +65,10 @@ class RollingDetector(RollingAutoencoder):
         Seed for building a module class (a local random state: global seeding is untouched).
     device
         Torch device of the module and windows.
+    clip_grad
+        Largest global norm of a gradient step (longer gradients are scaled down to it, as
+        ``torch.nn.utils.clip_grad_norm_`` does); None for no clipping. It bounds what one
+        sample, however extreme, can do to the weights: at most ``lr * clip_grad``.
     module_kwargs
         Keyword arguments for a module class, e.g. ``hidden_size=16``.
 
@@ -93,10 +97,13 @@ class RollingDetector(RollingAutoencoder):
         loss_fn: str | Callable = "mse",
         seed: int = 42,
         device: str = "cpu",
+        clip_grad: float | None = None,
         **module_kwargs: Any,
     ) -> None:
         if window_size < 1:
             raise ValueError(f"window_size must be at least 1, got {window_size}")
+        if clip_grad is not None and not clip_grad > 0:
+            raise ValueError(f"clip_grad must be None or a number > 0, not {clip_grad!r}")
         self.module = module
         self.window_size = window_size
         self.lr = lr
@@ -104,6 +111,7 @@ class RollingDetector(RollingAutoencoder):
         self.loss_fn = loss_fn
         self.seed = seed
         self.device = device
+        self.clip_grad = clip_grad
         self.module_kwargs = module_kwargs
         self._loss = _torch.resolve_loss(loss_fn)
         self.module_: nn.Module | None = None
@@ -168,8 +176,8 @@ class RollingDetector(RollingAutoencoder):
         if self._last is None:
             return None
         window, reconstruction = self._last
-        errors = np.mean((reconstruction - window) ** 2, axis=(0, 1), dtype=np.float64).tolist()
-        return dict(zip(self.features, errors, strict=True))
+        errors = np.mean((reconstruction - window) ** 2, axis=(0, 1), dtype=np.float64)
+        return dict(zip(self.features, np.atleast_1d(errors).tolist(), strict=True))
 
     @property
     def last_reconstruction(self) -> tuple[np.ndarray, np.ndarray] | None:
@@ -227,11 +235,15 @@ class RollingDetector(RollingAutoencoder):
         A module with hooks, or one swapped in for ``module_``, runs through torch.
         """
         kernel = self._kernel
-        if kernel is None or (kernel and kernel.module is not self.module_):
+        if kernel is None or (
+            isinstance(kernel, _kernels.Kernel) and kernel.module is not self.module_
+        ):
             assert self.module_ is not None
             found = _kernels.kernel_for(self.module_, self._loss, self._plain_sgd)
             self._kernel = kernel = False if found is None else found
-        return kernel if kernel and not kernel.hooked() else None
+        if isinstance(kernel, _kernels.Kernel) and not kernel.hooked():
+            return kernel
+        return None
 
     # -- One sample at a time ---------------------------------------------------------------
     def _pending_for(self, row: np.ndarray) -> tuple | None:
@@ -332,10 +344,15 @@ class RollingDetector(RollingAutoencoder):
         return _state.from_state(cls, state, module)
 
     def save(self, path: Any) -> None:
-        """Save the whole detector atomically; :meth:`load` never unpickles code."""
-        _persist.save_state(self.get_state(), path)
+        """Save the whole detector atomically, as a checkpoint (see :mod:`streamad.persist`)."""
+        _state.save(self, path)
 
     @classmethod
     def load(cls, path: Any, module: nn.Module | type | None = None):
-        """Load a detector saved by :meth:`save` (pass ``module`` for a custom instance)."""
-        return cls.from_state(_persist.load_state(path), module)
+        """Load a detector saved by :meth:`save` (pass ``module`` for a custom instance).
+
+        Nothing is unpickled or imported: a custom module class or loss must be registered
+        first (``streamad.persist.register(MyModule)``) or, for a module, passed as ``module``.
+        Any problem with the file raises :class:`streamad.persist.CheckpointError`.
+        """
+        return _state.load(cls, path, module)

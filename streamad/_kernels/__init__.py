@@ -68,18 +68,33 @@ class Kernel:
         with torch_threads():
             return self._forward(self.params, self.module, windows)
 
-    def step(self, windows: np.ndarray, x_hat: np.ndarray, cache: Any, lr: float) -> None:
-        """One SGD step on the mean squared error of the whole batch of windows."""
+    def step(
+        self,
+        windows: np.ndarray,
+        x_hat: np.ndarray,
+        cache: Any,
+        lr: float,
+        max_norm: float | None = None,
+    ) -> None:
+        """One SGD step on the mean squared error of the whole batch of windows.
+
+        With ``max_norm``, the gradient is scaled down to that global norm when longer, as
+        ``torch.nn.utils.clip_grad_norm_`` does.
+        """
         d_x_hat = (x_hat - windows) * np.float32(2.0 / windows.size)
         with torch_threads():
             grads = self._backward(self.params, self.module, cache, d_x_hat)
+        scale = np.float32(lr)
+        if max_norm is not None:
+            norm = float(np.sqrt(sum(float(np.vdot(g, g)) for g in grads.values())))
+            scale *= np.float32(min(1.0, max_norm / (norm + 1e-6)))
         for name, grad in grads.items():
             param = self.params[name]
-            param -= np.float32(lr) * grad
+            param -= scale * grad
 
 
 def mse(windows: np.ndarray, x_hat: np.ndarray) -> np.ndarray:
     """Mean squared error of each window (T, B, F) -> (B,), computed in float32 as torch does."""
     with np.errstate(over="ignore", invalid="ignore"):  # inf, as torch gives, without warnings
         diff = x_hat - windows
-        return np.mean(diff * diff, axis=(0, 2), dtype=np.float64)
+        return np.asarray(np.mean(diff * diff, axis=(0, 2), dtype=np.float64))

@@ -54,7 +54,9 @@ def sutskever_backward(p: Params, m: Sutskever, cache: Any, d_x_hat: np.ndarray)
     enc, code, trace, upper, _ = cache
     grads: Grads = {}
     if upper is not None:
-        d_x_hat = lstm_stack_backward(p, "upper", upper, d_x_hat, grads)
+        d_upper = lstm_stack_backward(p, "upper", upper, d_x_hat, grads)
+        assert d_upper is not None  # need_input: the input's gradient is returned
+        d_x_hat = d_upper
     d_gates, d_w_rec = lstm_backward(trace, d_x_hat[::-1])
     w_ih = p["cell.weight_ih"]
     first, rest = d_gates[0], d_gates[1:].sum(axis=(0, 1))
