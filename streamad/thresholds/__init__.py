@@ -5,7 +5,10 @@ does: ``score_one`` returns the detector's score, ``classify(score)`` says wheth
 alarm (strictly above ``threshold``), and ``learn_one`` lets the detector learn, unless
 ``protect_anomaly_detector`` is set and the sample is an alarm, then updates the threshold.
 A filter scores each sample once: ``learn_one`` reuses the score of the ``score_one`` before.
-While a filter warms up its ``threshold`` is None and it raises no alarm.
+While a filter warms up its ``threshold`` is None and it raises no alarm. ``update_threshold``
+updates the threshold alone (``learn_one`` calls it): it leaves out scores that are not
+finite, counting them in ``n_ignored``, and bounds what one huge score can do to the
+statistics. ``get_state`` and ``set_state`` save and restore the threshold as plain data.
 
 `FixedThreshold` holds a constant, `SigmaThreshold` follows ``mean + k * std``,
 `QuantileThreshold` a high quantile, `SPOTThreshold` an extreme-value tail (SPOT/DSPOT),

@@ -13,7 +13,7 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["fit_gpd", "gpd_log_likelihood", "pot_quantile"]
+__all__ = ["fit_gpd", "gpd_excess", "gpd_log_likelihood", "pot_quantile"]
 
 _GRID = 100  # candidate points per interval when bracketing Grimshaw's roots
 _BISECTIONS = 60
@@ -106,6 +106,24 @@ def fit_gpd(peaks: ArrayLike) -> tuple[float, float]:
     return float(best[0]), float(best[1])
 
 
+def gpd_excess(gamma: float, sigma: float, p: float) -> float:
+    """The excess a GPD(``gamma``, ``sigma``) passes with probability ``p`` (0 if ``p >= 1``).
+
+    ``sigma / gamma * (p ** -gamma - 1)``, or ``-sigma * log(p)`` when ``gamma = 0``.
+
+    Examples
+    --------
+    >>> from streamad.thresholds._gpd import gpd_excess
+    >>> round(gpd_excess(gamma=0.0, sigma=1.0, p=0.05), 3)
+    2.996
+    """
+    if p >= 1:
+        return 0.0
+    if gamma == 0:
+        return -sigma * math.log(p)
+    return sigma / gamma * (p**-gamma - 1)
+
+
 def pot_quantile(t: float, gamma: float, sigma: float, q: float, n: int, n_peaks: int) -> float:
     """The score exceeded with probability ``q``: SPOT's ``z_q`` from a GPD fitted over ``t``.
 
@@ -121,9 +139,4 @@ def pot_quantile(t: float, gamma: float, sigma: float, q: float, n: int, n_peaks
     """
     if n_peaks == 0:
         return t
-    ratio = q * n / n_peaks
-    if ratio >= 1:
-        return t
-    if gamma == 0:
-        return t - sigma * math.log(ratio)
-    return t + sigma / gamma * (ratio**-gamma - 1)
+    return t + gpd_excess(gamma, sigma, q * n / n_peaks)

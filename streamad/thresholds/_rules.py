@@ -15,6 +15,8 @@ __all__ = [
     "RULES",
     "alarm_counts",
     "exceeds",
+    "halfway",
+    "pr_curve_point",
     "sigma_threshold",
     "threshold_from_pr_curve",
 ]
@@ -120,6 +122,22 @@ def threshold_from_pr_curve(
     >>> threshold_from_pr_curve([0.9, 0.8, 0.7, 0.6, 0.5, 0.1], [0, 1, 1, 0, 0, 0])
     0.75
     """
+    return halfway(*pr_curve_point(scores, labels, rule))
+
+
+def pr_curve_point(
+    scores: ArrayLike, labels: ArrayLike, rule: str = "precision_equals_recall"
+) -> tuple[float, float | None]:
+    """The lowest score alarmed at the point ``rule`` picks, and the next lower score (or None).
+
+    See :func:`threshold_from_pr_curve`, which returns the threshold halfway between the two.
+
+    Examples
+    --------
+    >>> from streamad.thresholds._rules import pr_curve_point
+    >>> pr_curve_point([0.1, 0.2, 0.3, 0.4, 0.5, 0.6], [0, 0, 1, 0, 1, 1])
+    (0.4, 0.3)
+    """
     if rule not in RULES:
         raise ValueError(f"rule must be one of {RULES}, not {rule!r}")
     thresholds, tp, fp = alarm_counts(scores, labels)
@@ -132,7 +150,22 @@ def threshold_from_pr_curve(
         gap = np.abs(tp / (tp + fp) - tp / n_anomalies)
         gap[tp == 0] = np.inf  # precision = recall = 0 is equal, and useless: never chosen
     best = int(np.argmin(gap))  # the first minimum: the highest threshold among ties
-    chosen = float(thresholds[best])
-    if best + 1 < thresholds.size:
-        return (chosen + float(thresholds[best + 1])) / 2
-    return float(np.nextafter(chosen, -math.inf)) if chosen == 0 else chosen - abs(chosen) / 2
+    below = float(thresholds[best + 1]) if best + 1 < thresholds.size else None
+    return float(thresholds[best]), below
+
+
+def halfway(alarmed: float, below: float | None) -> float:
+    """The threshold between the lowest score alarmed and the next lower score (None: none).
+
+    With no lower score it lies below ``alarmed`` by half its size (just below 0 for 0).
+    Halves are added, so scores near the largest float do not overflow.
+
+    Examples
+    --------
+    >>> from streamad.thresholds._rules import halfway
+    >>> halfway(0.4, 0.3), halfway(0.8, None), halfway(1.6e308, 1.4e308)
+    (0.35, 0.4, 1.5e+308)
+    """
+    if below is not None:
+        return alarmed / 2 + below / 2
+    return float(np.nextafter(alarmed, -math.inf)) if alarmed == 0 else alarmed - abs(alarmed) / 2

@@ -17,6 +17,9 @@ class FixedThreshold(ScoreFilter):
     alarms on ``score >= threshold``; every streamad filter alarms on ``score > threshold``, so a
     constant score never alarms against a threshold equal to it.
 
+    No score moves the threshold, so there is nothing to bound; ``update_threshold`` only
+    counts the scores that are not finite in ``n_ignored``.
+
     Parameters
     ----------
     anomaly_detector

@@ -6,9 +6,12 @@ import warnings
 from typing import Any
 
 from streamad.thresholds._base import ScoreFilter, check_int
-from streamad.thresholds._rules import RULES, exceeds, threshold_from_pr_curve
+from streamad.thresholds._bound import ScoreBound
+from streamad.thresholds._rules import RULES, exceeds, halfway, pr_curve_point
 
 __all__ = ["PRCurveThreshold"]
+
+BOUND_C = 3.0  # width of the band scores are clipped into, in spreads of the recent scores
 
 
 class PRCurveThreshold(ScoreFilter):
@@ -26,6 +29,15 @@ class PRCurveThreshold(ScoreFilter):
     (no alarm from an uncalibrated threshold), so the detector learns every calibration sample.
     A prefix without any anomaly cannot fix a threshold: the filter warns and keeps collecting
     until the first anomaly.
+
+    Bound: the threshold depends on the ranks of the calibration scores and on the two scores
+    either side of the point chosen, so one score moves it by at most one rank, unless it is
+    one of those two. So the threshold is drawn halfway between those two scores clipped to
+    the top of the band ``[L - c (H - L), H + c (H - L)]`` with ``c = 3``, where ``H`` and
+    ``L`` are the third largest and smallest of the last 100 scores (labelled or not; from the
+    tenth score on): a huge anomaly at the point chosen sets the threshold a few spreads above
+    the usual scores, not halfway to itself. Scores that are not finite are left out and
+    counted in ``n_ignored``.
 
     Parameters
     ----------
@@ -62,6 +74,8 @@ class PRCurveThreshold(ScoreFilter):
     (0.97, 0.81)
     """
 
+    _state_attributes = ("n_ignored", "_bound", "_scores", "_labels", "_threshold", "_warned")
+
     def __init__(
         self,
         anomaly_detector: Any,
@@ -75,6 +89,7 @@ class PRCurveThreshold(ScoreFilter):
         super().__init__(anomaly_detector, protect_anomaly_detector)
         self.n_calibration = n_calibration
         self.rule = rule
+        self._bound = ScoreBound(c=BOUND_C)
         self._scores: list[float] = []
         self._labels: list[int] = []
         self._threshold: float | None = None
@@ -98,7 +113,10 @@ class PRCurveThreshold(ScoreFilter):
         return super().score_one(x, **kwargs)
 
     def _update(self, score: float, y: Any) -> None:
-        if self._threshold is not None or y is None:
+        if self._threshold is not None:
+            return
+        self._bound.update(score)
+        if y is None:
             return
         if y not in (0, 1):  # True and False compare equal to 1 and 0
             raise ValueError(f"label y must be 0, 1, a bool or None, not {y!r}")
@@ -115,7 +133,12 @@ class PRCurveThreshold(ScoreFilter):
                 )
                 self._warned = True
             return
-        self._threshold = threshold_from_pr_curve(self._scores, self._labels, self.rule)
+        alarmed, below = pr_curve_point(self._scores, self._labels, self.rule)
+        band = self._bound.band()
+        if band is not None:  # the threshold is drawn between scores clipped to the band
+            alarmed = min(alarmed, band[1])
+            below = None if below is None else min(below, band[1])
+        self._threshold = halfway(alarmed, below)
         self._scores, self._labels = [], []
 
     @classmethod

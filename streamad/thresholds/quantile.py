@@ -5,21 +5,34 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from river import stats
-
 from streamad.thresholds._base import ScoreFilter, check_int
+from streamad.thresholds._bound import ScoreBound
+from streamad.thresholds._quantiles import P2Quantile, RollingQuantile
 from streamad.thresholds._rules import exceeds
 
 __all__ = ["QuantileThreshold"]
+
+BOUND_C = 2.0  # width of the band scores are clipped into, in spreads of the recent scores
 
 
 class QuantileThreshold(ScoreFilter):
     """Alarm when the score is above the ``q``-quantile of the scores learned so far.
 
-    The quantile is River's online estimate: ``stats.Quantile`` (the P² algorithm, constant
-    memory) over the whole history, or ``stats.RollingQuantile`` over the last ``window``
-    scores. Every score counts, alarms included. In the long run about ``1 - q`` of the
-    samples raise an alarm, whatever the scores' distribution.
+    The quantile is estimated online: by the P² algorithm (constant memory; the same estimate
+    as River's ``stats.Quantile``) over the whole history, or exactly (linear interpolation)
+    over the last ``window`` scores. Every score counts, alarms included. In the long run about
+    ``1 - q`` of the samples raise an alarm, whatever the scores' distribution.
+
+    Bound: each score is clipped, before it enters the quantile, into the band
+    ``[L - c (H - L), H + c (H - L)]`` with ``c = 2``, where ``H`` and ``L`` are the third
+    largest and smallest of the last 100 scores (warm-up included, from the tenth score on).
+    An exact quantile moves by one rank at most for one score, however large; P²'s markers,
+    though, are interpolated from the extreme ones, which a huge score would become. Clipped,
+    it counts as one high score (about 10 standard deviations above the mean of normally
+    distributed scores), and it does not widen the band for the next. Three scores of a new
+    level open the band to it. The band lies far above the usual quantiles; only for ``q``
+    beyond about 0.999 on heavy-tailed scores could it hold the quantile down. Scores that are
+    not finite are left out and counted in ``n_ignored``.
 
     Warm-up: until ``warmup`` scores have been learned ``threshold`` is None and ``classify``
     returns False (no alarm from an unfitted threshold); the default waits for ``1 / (1 - q)``
@@ -58,6 +71,8 @@ class QuantileThreshold(ScoreFilter):
     0.05
     """
 
+    _state_attributes = ("n_ignored", "n_scores", "_bound", "_quantile")
+
     def __init__(
         self,
         anomaly_detector: Any,
@@ -74,8 +89,9 @@ class QuantileThreshold(ScoreFilter):
         self.q = q
         self.window = window
         self.warmup = warmup
-        self._quantile: Any = (
-            stats.Quantile(q) if window is None else stats.RollingQuantile(q, window_size=window)
+        self._bound = ScoreBound(c=BOUND_C)
+        self._quantile: P2Quantile | RollingQuantile = (
+            P2Quantile(q) if window is None else RollingQuantile(q, window)
         )
         self._warmup = warmup if warmup is not None else math.ceil(round(1 / (1 - q), 9))
         self.n_scores = 0
@@ -92,7 +108,7 @@ class QuantileThreshold(ScoreFilter):
         return exceeds(score, self.threshold)
 
     def _update(self, score: float, y: Any) -> None:
-        self._quantile.update(score)
+        self._quantile.update(self._bound.clip(score))
         self.n_scores += 1
 
     @classmethod

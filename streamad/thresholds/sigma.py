@@ -5,20 +5,34 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from river import stats, utils
-
 from streamad.thresholds._base import ScoreFilter, check_int
+from streamad.thresholds._bound import ScoreBound
+from streamad.thresholds._moments import RollingVar, RunningVar
 from streamad.thresholds._rules import exceeds, sigma_threshold
 
 __all__ = ["SigmaThreshold"]
+
+BOUND_C = 2.0  # width of the band scores are clipped into, in spreads of the recent scores
 
 
 class SigmaThreshold(ScoreFilter):
     """Alarm when the score is above ``mean + k * std`` of the scores seen so far.
 
     The mean and standard deviation are updated online from the score of each sample learned:
-    over the whole history (Welford's algorithm) or over the last ``window`` scores. Every score
-    counts, alarms included, so a lasting change of level raises the threshold in time.
+    over the whole history (Welford's algorithm) or over the last ``window`` scores (Welford's
+    updates, recomputed exactly at least once a window, so never negative by cancellation).
+    Every score counts, alarms included, so a lasting change of level raises the threshold in
+    time.
+
+    Bound: each score is clipped, before it enters the statistics, into the band
+    ``[L - c (H - L), H + c (H - L)]`` with ``c = 2``, where ``H`` and ``L`` are the third
+    largest and smallest of the last 100 scores (warm-up included, from the tenth score on).
+    A huge score thus counts as a score about 10 standard deviations above the mean (of
+    normally distributed scores), which over ``n`` scores inflates the standard deviation by
+    about ``50 / n`` (10% after 500 scores; none once it leaves a window), and it does not
+    widen the band for the next score. Three scores of a new level open the band to it, so a
+    lasting change of level is followed as before. Scores that are not finite are left out
+    and counted in ``n_ignored``.
 
     Warm-up: until ``warmup`` scores have been learned ``threshold`` is None and ``classify``
     returns False (no alarm from an unfitted threshold); the detector learns every warm-up sample.
@@ -40,7 +54,9 @@ class SigmaThreshold(ScoreFilter):
     --------
     A detector that scores each sample by its jump from the last sample it learned catches the
     four spikes of the sine; protected, it never learns a spike, so the return to the sine after
-    a spike is no alarm.
+    a spike is no alarm. (With ``k=2`` or ``3`` that return, a jump over two steps of the sine,
+    can itself pass ``mean + k std`` of the one-step jumps, and the protected detector, learning
+    nothing more, then falls behind for good.)
 
     >>> from river import anomaly
     >>> from streamad.metrics import confusion
@@ -50,7 +66,7 @@ class SigmaThreshold(ScoreFilter):
     ...     last = 0.0
     ...     def learn_one(self, x): self.last = x["value"]
     ...     def score_one(self, x): return abs(x["value"] - self.last)
-    >>> model = SigmaThreshold(Jump(), k=2.0)
+    >>> model = SigmaThreshold(Jump(), k=4.0)
     >>> labels, alarms = [], []
     >>> for x, y in SineWithSpikes():
     ...     alarms.append(model.classify(model.score_one(x)))
@@ -59,6 +75,8 @@ class SigmaThreshold(ScoreFilter):
     >>> confusion(labels, alarms)
     Confusion(tn=996, fp=0, fn=0, tp=4)
     """
+
+    _state_attributes = ("n_ignored", "n_scores", "_bound", "_var")
 
     def __init__(
         self,
@@ -76,7 +94,8 @@ class SigmaThreshold(ScoreFilter):
         self.k = k
         self.window = window
         self.warmup = warmup
-        self._var: Any = stats.Var() if window is None else utils.Rolling(stats.Var(), window)
+        self._bound = ScoreBound(c=BOUND_C)
+        self._var = RunningVar() if window is None else RollingVar(window)
         self.n_scores = 0
 
     @property
@@ -84,15 +103,14 @@ class SigmaThreshold(ScoreFilter):
         """``mean + k * std`` of the scores, or None while warming up."""
         if self.n_scores < self.warmup:
             return None
-        mean = self._var.mean.get() if self.window is None else self._var.obj.mean.get()
-        return sigma_threshold(mean, math.sqrt(max(self._var.get(), 0.0)), self.k)
+        return sigma_threshold(self._var.mean, math.sqrt(self._var.get()), self.k)
 
     def classify(self, score: float) -> bool:
         """Whether ``score`` is above the threshold (never during warm-up)."""
         return exceeds(score, self.threshold)
 
     def _update(self, score: float, y: Any) -> None:
-        self._var.update(score)
+        self._var.update(self._bound.clip(score))
         self.n_scores += 1
 
     @classmethod
