@@ -27,6 +27,15 @@ class Parts:
     transformers: tuple[Any, ...] = ()
 
     @property
+    def decides(self) -> bool:
+        """Whether the detector decides its own alarms (a :class:`~streamad.Monitor`)."""
+        return self.filter is None and callable(getattr(self.detector, "classify", None))
+
+    @property
+    def has_alarms(self) -> bool:
+        return self.filter is not None or self.decides
+
+    @property
     def supports_blocks(self) -> bool:
         return callable(getattr(self.detector, "score_many", None)) and callable(
             getattr(self.detector, "learn_many", None)
@@ -127,12 +136,17 @@ def filter_learn(
 
 def classify(parts: Parts, score: float) -> tuple[bool, float | None]:
     """The alarm and the threshold it was decided against (None when unknown or warming up)."""
-    if parts.filter is None:
+    if parts.decides:
+        threshold = getattr(parts.detector, "threshold_value", None)
+        decider: Any = parts.detector
+    elif parts.filter is not None:
+        threshold = getattr(parts.filter, "threshold", None)
+        decider = parts.filter
+    else:
         return False, None
-    threshold = getattr(parts.filter, "threshold", None)
     if not isinstance(threshold, (int, float)):
         threshold = None
-    return bool(parts.filter.classify(score)), threshold
+    return bool(decider.classify(score)), threshold
 
 
 def learner(
@@ -141,6 +155,8 @@ def learner(
     """``learn(x)`` directly, or through the filter, which updates its statistics from the score
     (and the label, if it takes it) and decides whether the detector learns (protection); a
     protected sample goes to ``skip(x)``."""
+    if parts.decides:  # it decides protection itself, and its threshold may take the label
+        return lambda x, y, score: learn(x, y)  # type: ignore[call-arg]
     if parts.filter is None:
         return lambda x, y, score: learn(x)
     filter_ = parts.filter

@@ -175,8 +175,11 @@ def prequential(
     cap = capacity(store_scores)
     parts = _parts.split(model)
     if threshold is not None:
-        if parts.filter is not None:
-            raise ValueError("model is already a threshold filter: leave threshold=None")
+        if parts.has_alarms:
+            raise ValueError(
+                "model already decides its alarms (a threshold filter or a Monitor): "
+                "leave threshold=None"
+            )
         if not callable(threshold):
             raise TypeError(
                 "threshold must be a factory wrapping the model in a filter, e.g. "
@@ -234,11 +237,21 @@ def _run(
             store.latencies.append(t1 - t0 + clock() - t2)
             bar.update()
     else:
-        keep: list[tuple[dict, bool]] = []  # each sample, and whether it is protected
-        learn_many = _block_learner(parts.detector)
-        learn = _parts.learner(
-            parts, lambda x: keep.append((x, False)), lambda x: keep.append((x, True))
-        )
+        keep: list[tuple[dict, Any]] = []  # each sample, and whether it is protected
+        learn_many: Callable[[list], None]
+        if parts.decides:  # a Monitor learns its block itself, labels and protection included
+            keep_with_label: Callable = lambda x, y=None: keep.append((x, y))  # noqa: E731
+            learn = _parts.learner(parts, keep_with_label, None)
+            monitor = parts.detector
+
+            def learn_many(block: list) -> None:
+                monitor.learn_many([x for x, _ in block], y=[y for _, y in block])
+
+        else:
+            learn_many = _block_learner(parts.detector)
+            learn = _parts.learner(
+                parts, lambda x: keep.append((x, False)), lambda x: keep.append((x, True))
+            )
         while block := list(itertools.islice(pairs, block_size)):
             t0 = clock()
             spent = _block(parts, block, observe, learn, keep, learn_many)
@@ -259,7 +272,7 @@ def _report(
 ) -> Report:
     scores = np.array(store.scores, dtype=float)
     labels = store.labels_array()
-    alarms = np.array(store.alarms, dtype=bool) if parts.filter is not None else None
+    alarms = np.array(store.alarms, dtype=bool) if parts.has_alarms else None
     if len(scores):
         result.update(summarise(labels, scores, alarms))
     timings = {"wall_s": wall, "throughput": store.n / wall if wall > 0 else math.nan}
@@ -274,7 +287,7 @@ def _report(
         scores=scores,
         labels=labels,
         alarms=alarms,
-        thresholds=np.array(store.thresholds, dtype=float) if parts.filter is not None else None,
+        thresholds=np.array(store.thresholds, dtype=float) if parts.has_alarms else None,
         values=store.values_array(),
         features=list(store.features),
         start=store.start,

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from river import anomaly, preprocessing
 
-from streamad import RollingDetector
+from streamad import Monitor, RollingDetector
 from streamad.evaluate import Report, prequential
 from streamad.synth import SineWithSpikes
 from streamad.thresholds import FixedThreshold, SigmaThreshold
@@ -230,8 +230,10 @@ def test_bad_arguments_get_clear_errors():
         prequential(STREAM, preprocessing.StandardScaler())
     with pytest.raises(ValueError, match="score_many and learn_many"):
         prequential(STREAM, anomaly.HalfSpaceTrees(), block_size=4)
-    with pytest.raises(ValueError, match="already a threshold filter"):
+    with pytest.raises(ValueError, match="already decides its alarms"):
         prequential(STREAM, FixedThreshold(Spy(), 1.0), threshold=SigmaThreshold)
+    with pytest.raises(ValueError, match="already decides its alarms"):
+        prequential(STREAM, Monitor(), threshold=SigmaThreshold)
     with pytest.raises(TypeError, match="factory"):
         prequential(STREAM, Spy(), threshold=2.5)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="store_scores"):
@@ -273,3 +275,16 @@ def test_rolling_auc_is_nan_when_its_window_holds_one_class():
     report = prequential(stream, Spy(), rolling_window=10)
     assert math.isnan(report.metrics["rolling_roc_auc"])  # River itself would say 0.0
     assert report.metrics["roc_auc"] == 1.0
+
+
+def test_a_monitor_decides_its_own_alarms_as_its_live_loop_does():
+    def monitor() -> Monitor:
+        return Monitor(RollingDetector(window_size=4, hidden_size=4, clip_grad=1.0))
+
+    live = monitor()
+    expected = [live.process_one(x, y) for x, y in SineWithSpikes()]
+    report = prequential(SineWithSpikes(), monitor(), progress=False)
+    assert report.alarms.tolist() == [a.is_alarm for a in expected]
+    assert report.scores.tolist() == [a.score for a in expected]
+    blocks = prequential(SineWithSpikes(), monitor(), block_size=8, progress=False)
+    assert blocks.alarms is not None and len(blocks.alarms) == 1000

@@ -1,0 +1,317 @@
+"""Guard: the input policy at the front door, applied before anything learns the sample."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+import numpy as np
+from river import base
+
+__all__ = ["Guard", "Guarded", "clip_bounds"]
+
+_FLOOR = 1e-12  # the smallest spread a bound allows, for a feature that has not varied yet
+_ROBUST_FROM = 3  # values learned before a feature has a bound (a median of three is robust)
+
+
+class Guarded(NamedTuple):
+    """A sample after the input policy: every known feature a finite float, and what was done.
+
+    ``bounded`` names the features whose value was checked against a bound (a feature's first
+    values are not: there is nothing to compare them with yet).
+    """
+
+    x: dict[str, float]
+    imputed: tuple[str, ...]
+    clipped: tuple[str, ...]
+    bounded: tuple[str, ...]
+
+
+def clip_bounds(
+    center: np.ndarray, spread: np.ndarray, clip_sigma: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """``center ∓ clip_sigma · spread``, the spread at least ``1e-3 · |center|`` (and 1e-12).
+
+    A NaN centre (no statistics yet) gives no bound (±inf).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from streamad.guard import clip_bounds
+    >>> low, high = clip_bounds(np.array([1.0, np.nan]), np.array([1.0, np.nan]), 3.0)
+    >>> low.tolist(), high.tolist()
+    ([-2.0, -inf], [4.0, inf])
+    """
+    spread = np.maximum(np.nan_to_num(spread), np.maximum(1e-3 * np.abs(center), _FLOOR))
+    half = np.where(np.isnan(center), np.inf, clip_sigma * spread)
+    center = np.nan_to_num(center)
+    return center - half, center + half
+
+
+def robust_stats(first: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Median and scaled MAD of each row's first ``n`` values (NaN where ``n`` < 3).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from streamad.guard import robust_stats
+    >>> first = np.array([[1e19, 1.0, 2.0, 3.0], [1.0, np.nan, np.nan, np.nan]])
+    >>> center, spread = robust_stats(first, np.array([4, 1]))
+    >>> center.tolist(), [round(s, 3) for s in spread.tolist()]
+    ([2.5, nan], [1.483, nan])
+    """
+    values = np.where(np.arange(first.shape[1]) < n[:, None], first, np.nan)
+    center = np.full(len(n), np.nan)
+    spread = np.full(len(n), np.nan)
+    rows = n >= _ROBUST_FROM
+    if rows.any():
+        center[rows] = np.nanmedian(values[rows], axis=1)
+        mad = np.nanmedian(np.abs(values[rows] - center[rows, None]), axis=1)
+        spread[rows] = 1.4826 * mad
+    return center, spread
+
+
+def _number(name: str, value: Any) -> float:
+    if not isinstance(value, numbers.Real):
+        raise TypeError(f"feature {name!r} is not a number: {value!r:.80} ({type(value).__name__})")
+    return float(value)
+
+
+class Guard(base.Transformer):
+    """The input policy: impute unusable values, reject non-numbers, bound huge values.
+
+    Every check runs before any state changes, so a rejected sample leaves the guard (and a
+    chain that calls it first, such as :class:`~streamad.Monitor`) exactly as it was.
+
+    - Missing features, None, NaN, ±inf and magnitudes above ``max_abs`` are imputed with the
+      feature's running mean (0.0 for a feature with no usable value yet), and named in
+      :attr:`Guarded.imputed`. Such values are not learned.
+    - A value that is not a real number (str, complex, Decimal, a list, a dict...) raises a
+      ``TypeError`` naming the feature; a feature name that is not a string, an empty sample,
+      or more than ``max_features`` features raise a clear error.
+    - A finite value is clipped to ``centre ± clip_sigma · spread`` (:func:`clip_bounds`): in
+      standardised space no value is further than ``clip_sigma`` from the centre. The first
+      two values of a feature have no bound; up to ``warmup`` values the centre and spread are
+      the median and scaled MAD of the values so far (:func:`robust_stats`: one wild value
+      among them moves neither), then the running mean and standard deviation of the values
+      kept within bounds: a clipped value is passed on at the bound but not learned, so no
+      number of huge values moves the statistics (learning them, even clipped, would let a
+      steady share of outliers inflate the spread without limit). A feature clipped
+      ``reset_after`` times in a row has changed level: its statistics start again from the
+      current value (:attr:`last_reset`), so a new level is accepted, not clipped forever. A
+      spread that grows tenfold at once is clipped at the old bounds until a run of clipped
+      values resets it.
+
+    Parameters
+    ----------
+    clip_sigma
+        Largest distance from the centre, in standard deviations, that a value keeps.
+    max_features
+        Most distinct features accepted (a module grows with the square of their number).
+    max_abs
+        Largest magnitude taken as a measurement; beyond it a value is imputed (float64 keeps
+        16 digits: a feature seen at 1e16 cannot be standardised to see changes of order 1).
+    warmup
+        Values of a feature summarised by their median before its running mean takes over.
+    reset_after
+        Consecutive clipped values of a feature after which its statistics start again.
+
+    Examples
+    --------
+    >>> from streamad.guard import Guard
+    >>> guard = Guard(clip_sigma=3.0)
+    >>> for v in [1.0, 2.0, 3.0, 2.0]:
+    ...     guard.learn_one({"a": v, "b": 10.0})
+    >>> guard.guard_one({"a": 1e6, "b": float("nan"), "c": 1e19})
+    Guarded(x={'a': 4.2239, 'b': 10.0, 'c': 0.0}, imputed=('b', 'c'), clipped=('a',),
+            bounded=('a', 'b'))
+    >>> guard.transform_one({"a": "high", "b": 1.0})
+    Traceback (most recent call last):
+    ...
+    TypeError: feature 'a' is not a number: 'high' (str)
+    """
+
+    def __init__(
+        self,
+        clip_sigma: float = 10.0,
+        max_features: int = 1000,
+        max_abs: float = 1e15,
+        warmup: int = 16,
+        reset_after: int = 20,
+    ) -> None:
+        if isinstance(clip_sigma, bool) or not isinstance(clip_sigma, (int, float)):
+            raise ValueError(f"clip_sigma must be a number > 0, not {clip_sigma!r}")
+        if not clip_sigma > 0 or not max_abs > 0:
+            raise ValueError("clip_sigma and max_abs must be > 0")
+        for name, value, low in (
+            ("max_features", max_features, 1),
+            ("warmup", warmup, _ROBUST_FROM),
+            ("reset_after", reset_after, 1),
+        ):
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise ValueError(f"{name} must be an int >= {low}, not {value!r}")
+        self.clip_sigma = clip_sigma
+        self.max_features = max_features
+        self.max_abs = max_abs
+        self.warmup = warmup
+        self.reset_after = reset_after
+        self.features: list[str] = []
+        self._index: dict[str, int] = {}
+        self._first = np.zeros((0, warmup))  # each feature's first values, while warming up
+        self._n = np.zeros(0, dtype=np.int64)
+        self._mean = np.zeros(0)
+        self._m2 = np.zeros(0)
+        self._run = np.zeros(0, dtype=np.int64)
+        self.n_imputed = 0
+        self.n_clipped = 0
+        self.n_resets = 0
+        self.last_reset: tuple[str, ...] = ()
+
+    # -- checks, no state change --------------------------------------------------------------
+    def _check(self, x: Mapping) -> tuple[np.ndarray, list[str]]:
+        """Values of the known features then the new ones (NaN where unusable), new names."""
+        if not isinstance(x, Mapping):
+            raise TypeError(f"a sample must be a dict of features, not {type(x).__name__}")
+        if not x:
+            raise ValueError("empty sample: x has no features")
+        new = [name for name in x if name not in self._index]
+        for name in new:
+            if not isinstance(name, str):
+                raise TypeError(
+                    f"feature names must be strings, not {name!r} ({type(name).__name__})"
+                )
+        if len(self.features) + len(new) > self.max_features:
+            raise ValueError(
+                f"{len(self.features) + len(new)} features exceed max_features={self.max_features}"
+            )
+        names = self.features + new
+        values = np.full(len(names), np.nan)
+        for i, name in enumerate(names):
+            value = x.get(name)
+            if value is None:
+                continue
+            v = value if type(value) is float else _number(name, value)
+            if math.isfinite(v) and abs(v) <= self.max_abs:
+                values[i] = v
+        return values, new
+
+    def _stats(self) -> tuple[np.ndarray, np.ndarray]:
+        """Centre and spread of each known feature (NaN: no bound yet)."""
+        ready = self._n >= self.warmup
+        if ready.all():  # the common case, after each feature's first few values
+            return self._mean, np.sqrt(self._m2 / self._n)
+        center, spread = robust_stats(self._first, self._n)
+        center[ready] = self._mean[ready]
+        spread[ready] = np.sqrt(self._m2[ready] / self._n[ready])
+        return center, spread
+
+    def _bounded(self, values: np.ndarray, n_new: int) -> tuple[np.ndarray, np.ndarray]:
+        """``values`` clipped, NaN left as NaN; the mask of clipped values."""
+        low, high = clip_bounds(*self._stats(), self.clip_sigma)
+        low = np.concatenate([low, np.full(n_new, -np.inf)])
+        high = np.concatenate([high, np.full(n_new, np.inf)])
+        clipped = (values < low) | (values > high)  # False for NaN
+        return np.clip(values, low, high), clipped
+
+    def _means(self, k: int) -> np.ndarray:
+        first = np.where(np.arange(self.warmup) < self._n[:, None], self._first, np.nan)
+        with np.errstate(invalid="ignore"):
+            early = np.nan_to_num(np.nanmean(first, axis=1)) if len(first) else first[:, 0]
+        means = np.where(self._n >= self.warmup, self._mean, early)
+        return np.concatenate([means, np.zeros(k)])
+
+    def guard_one(self, x: Mapping) -> Guarded:
+        """``x`` under the policy, with what was imputed and clipped; nothing is learned."""
+        values, new = self._check(x)
+        out, clipped = self._bounded(values, len(new))
+        missing = np.isnan(values)
+        if missing.any():
+            out = np.where(missing, self._means(len(new)), out)
+        names = self.features + new
+        bounded = np.concatenate([self._n >= _ROBUST_FROM, np.zeros(len(new), dtype=bool)])
+        return Guarded(
+            dict(zip(names, out.tolist(), strict=True)),
+            tuple(name for name, m in zip(names, missing, strict=True) if m),
+            tuple(name for name, c in zip(names, clipped, strict=True) if c),
+            tuple(name for name, b in zip(names, bounded, strict=True) if b),
+        )
+
+    def transform_one(self, x: dict) -> dict:
+        return self.guard_one(x).x
+
+    # -- learning -------------------------------------------------------------------------------
+    def learn_one(self, x: dict) -> None:
+        """Learn the usable values of ``x``, clipped; start again features clipped too long."""
+        values, new = self._check(x)
+        self._grow(new)
+        out, clipped = self._bounded(values, 0)
+        usable = ~np.isnan(values)
+        self.n_imputed += int((~usable).sum())
+        self.n_clipped += int(clipped.sum())
+        self._run = np.where(clipped, self._run + 1, 0)
+        reset = self._run >= self.reset_after
+        self.last_reset = tuple(self.features[i] for i in np.flatnonzero(reset))
+        if reset.any():  # a new level: start again from the value itself
+            self._n[reset], self._mean[reset], self._m2[reset], self._run[reset] = 0, 0, 0, 0
+            out[reset] = values[reset]
+            self.n_resets += int(reset.sum())
+        early = usable & (self._n < self.warmup)
+        self._first[early, self._n[early]] = out[early]
+        self._n = self._n + usable
+        starting = early & (self._n == self.warmup)
+        if starting.any():  # from the robust summary to running moments of the clipped values
+            start = self._first[starting]
+            low, high = clip_bounds(*robust_stats(start, self._n[starting]), self.clip_sigma)
+            start = np.clip(start, low[:, None], high[:, None])
+            self._mean[starting] = start.mean(axis=1)
+            self._m2[starting] = ((start - self._mean[starting, None]) ** 2).sum(axis=1)
+        late = usable & ~early & ~clipped  # a clipped value would inflate the spread it sets
+        n = np.maximum(self._n, 1)
+        delta = np.where(late, out - self._mean, 0.0)
+        self._mean = self._mean + delta / n
+        self._m2 = self._m2 + np.where(late, delta * (np.nan_to_num(out) - self._mean), 0.0)
+
+    def _grow(self, new: list[str]) -> None:
+        if not new:
+            return
+        for name in new:
+            self._index[name] = len(self.features)
+            self.features.append(name)
+        k = len(new)
+        self._first = np.concatenate([self._first, np.zeros((k, self.warmup))])
+        self._n = np.concatenate([self._n, np.zeros(k, dtype=np.int64)])
+        self._mean = np.concatenate([self._mean, np.zeros(k)])
+        self._m2 = np.concatenate([self._m2, np.zeros(k)])
+        self._run = np.concatenate([self._run, np.zeros(k, dtype=np.int64)])
+
+    # -- state ------------------------------------------------------------------------------------
+    def get_state(self) -> dict[str, Any]:
+        """The guard's statistics and counters as plain data."""
+        return {
+            "features": list(self.features),
+            "first": self._first.tolist(),
+            "n": self._n.tolist(),
+            "mean": self._mean.tolist(),
+            "m2": self._m2.tolist(),
+            "run": self._run.tolist(),
+            "counters": [self.n_imputed, self.n_clipped, self.n_resets],
+        }
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        """Restore :meth:`get_state` onto a guard built with the same parameters."""
+        self.features = [str(name) for name in state["features"]]
+        self._index = {name: i for i, name in enumerate(self.features)}
+        k = len(self.features)
+        self._first = np.array(state["first"], dtype=np.float64).reshape(k, self.warmup)
+        self._n = np.array(state["n"], dtype=np.int64)
+        self._mean = np.array(state["mean"], dtype=np.float64)
+        self._m2 = np.array(state["m2"], dtype=np.float64)
+        self._run = np.array(state["run"], dtype=np.int64)
+        self.n_imputed, self.n_clipped, self.n_resets = (int(v) for v in state["counters"])
+
+    @classmethod
+    def _unit_test_params(cls):
+        yield {}
+        yield {"clip_sigma": 3.0, "warmup": 5, "reset_after": 5}
