@@ -71,12 +71,12 @@ def score_rows(det: RollingDetector, rows: np.ndarray) -> np.ndarray:
         for i in range(n_partial):  # windows shorter than window_size: scored one by one
             window = np.concatenate([history, rows[: i + 1]])[:, None, :]
             last = evaluate(det, window, grad=False)
-            scores[i] = last.losses[0]
+            scores[i] = det._scores(last)[0]
         windows = block_windows(history, rows, det.window_size)
         for start in range(0, len(windows), BATCH):
             chunk = _batch(windows[start : start + BATCH])
             last = evaluate(det, chunk, grad=False)
-            scores[n_partial + start : n_partial + start + chunk.shape[1]] = last.losses
+            scores[n_partial + start : n_partial + start + chunk.shape[1]] = det._scores(last)
     # the last window scored is what feature_errors and last_reconstruction describe
     det._last = (last.windows[:, -1:], last.reconstruction[:, -1:])
     return scores

@@ -38,6 +38,13 @@ class Evaluation(NamedTuple):
     def finite(self) -> bool:
         return math.isfinite(float(self.losses.mean()))
 
+    @property
+    def newest(self) -> np.ndarray:
+        """(B,) float64: each window's mean squared error at its newest step alone."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            diff = self.reconstruction[-1] - self.windows[-1]
+            return np.asarray(np.mean(diff * diff, axis=-1, dtype=np.float64))
+
 
 def evaluate(det: RollingDetector, windows: np.ndarray, grad: bool = True) -> Evaluation:
     """Run ``det``'s module on ``windows`` (T, B, F); with ``grad``, ready for ``learn()``."""

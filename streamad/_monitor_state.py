@@ -6,9 +6,11 @@ import functools
 import inspect
 from typing import TYPE_CHECKING, Any
 
-from streamad import persist, thresholds
+from streamad import calibrate, persist, thresholds
+from streamad.calibrate import Percentile
 from streamad.detector import RollingDetector
 from streamad.guard import Guard
+from streamad.thresholds import SigmaThreshold
 
 if TYPE_CHECKING:
     from streamad.monitor import Monitor
@@ -19,6 +21,9 @@ _THRESHOLDS = {
     name: cls
     for name in thresholds.__all__
     if inspect.isclass(cls := getattr(thresholds, name)) and hasattr(cls, "update_threshold")
+}
+_CALIBRATIONS = {
+    name: cls for name in calibrate.__all__ if inspect.isclass(cls := getattr(calibrate, name))
 }
 _COUNTERS = (
     "n_seen",
@@ -32,31 +37,38 @@ _COUNTERS = (
 )
 
 
-def _threshold_spec(factory: Any) -> dict[str, Any] | None:
-    """The threshold factory as a class name and keyword arguments (plain data)."""
+def _spec(factory: Any, known: dict[str, type], what: str) -> dict[str, Any] | None:
+    """A factory (a class, or a keyword partial of one) as a class name and arguments."""
     if factory is None:
         return None
     func, kwargs = factory, {}
     if isinstance(factory, functools.partial):
         if factory.args:
-            raise ValueError("a threshold partial must give its arguments by keyword")
+            raise ValueError(f"a {what} partial must give its arguments by keyword")
         func, kwargs = factory.func, dict(factory.keywords)
     name = getattr(func, "__name__", None)
-    if _THRESHOLDS.get(name) is not func:  # type: ignore[arg-type]
+    if known.get(name) is not func:  # type: ignore[arg-type]
         raise ValueError(
-            f"cannot save a monitor whose threshold is {factory!r}: checkpoints hold streamad's "
-            f"threshold filters ({', '.join(sorted(_THRESHOLDS))}) or a partial of one"
+            f"cannot save a monitor whose {what} is {factory!r}: checkpoints hold streamad's "
+            f"own ({', '.join(sorted(known))}) or a keyword partial of one"
         )
     return {"class": name, "kwargs": kwargs}
 
 
-def _threshold_factory(spec: dict[str, Any] | None) -> Any:
+def _factory(spec: dict[str, Any] | None, known: dict[str, type]) -> Any:
     if spec is None:
         return None
-    cls = _THRESHOLDS.get(spec["class"])
+    cls = known.get(spec["class"])
     if cls is None:
-        raise ValueError(f"unknown threshold filter {spec['class']!r} in the checkpoint")
+        raise ValueError(f"unknown class {spec['class']!r} in the checkpoint")
     return functools.partial(cls, **spec["kwargs"])
+
+
+def _same(factory: Any, default: Any) -> Any:
+    """The stored factory, or the parameter's default class itself when it is that."""
+    if isinstance(factory, functools.partial) and factory.func is default and not factory.keywords:
+        return default
+    return factory
 
 
 def _guard_params(guard: Guard) -> dict[str, Any]:
@@ -68,7 +80,8 @@ def get_state(monitor: Monitor) -> dict[str, Any]:
     return {
         "format": FORMAT,
         "params": {
-            "threshold": _threshold_spec(monitor.threshold),
+            "threshold": _spec(monitor.threshold, _THRESHOLDS, "threshold"),
+            "calibration": _spec(monitor.calibration, _CALIBRATIONS, "calibration"),
             "guard": _guard_params(monitor.guard_),
             "guard_is_default": monitor.guard is None,
             "detector_is_default": monitor.detector is None,
@@ -83,6 +96,7 @@ def get_state(monitor: Monitor) -> dict[str, Any]:
         },
         "detector": monitor.detector_.get_state(),
         "threshold": None if monitor.filter_ is None else monitor.filter_.get_state(),
+        "calibration": None if monitor.calibration_ is None else monitor.calibration_.get_state(),
         "counters": {name: getattr(monitor, name) for name in _COUNTERS},
         "events": [[e.index, e.kind, e.message] for e in monitor.events],
     }
@@ -98,7 +112,8 @@ def from_state(cls: type[Monitor], state: dict[str, Any], module: Any = None) ->
     guard = Guard(**params["guard"])
     monitor = cls(
         detector=None if params["detector_is_default"] else detector.clone(),
-        threshold=_threshold_factory(params["threshold"]),
+        threshold=_same(_factory(params["threshold"], _THRESHOLDS), SigmaThreshold),
+        calibration=_same(_factory(params["calibration"], _CALIBRATIONS), Percentile),
         guard=None if params["guard_is_default"] else guard.clone(),
         protect=params["protect"],
         accept_after=params["accept_after"],
@@ -111,8 +126,11 @@ def from_state(cls: type[Monitor], state: dict[str, Any], module: Any = None) ->
     if monitor.threshold is not None:
         monitor.filter_ = monitor.threshold(detector)
         monitor.filter_.set_state(state["threshold"])
+    if monitor.calibration_ is not None:
+        monitor.calibration_.set_state(state["calibration"])
     for name, value in state["counters"].items():
-        setattr(monitor, name, value)
+        if name in _COUNTERS:  # names from a file set only what they may
+            setattr(monitor, name, value)
     monitor.events.extend(Event(int(i), str(k), str(m)) for i, k, m in state["events"])
     return monitor
 

@@ -92,11 +92,13 @@ def get_state(det: RollingDetector) -> dict[str, Any]:
             "seed": det.seed,
             "device": det.device,
             "clip_grad": det.clip_grad,
+            "score_mode": det.score_mode,
             "module_kwargs": dict(det.module_kwargs),
         },
         "counters": {name: getattr(det, name) for name in COUNTERS},
         "ignored_features": sorted(det.ignored_features),
         "features": list(det.features),
+        "score_stats": [*map(float, det._score_sums), int(det._score_count)],
     }
     if det.module_ is not None:
         assert det.optimizer_ is not None
@@ -140,6 +142,9 @@ def from_state(cls: type[RollingDetector], state: dict[str, Any], module: Any = 
         if name in COUNTERS:  # names from a file set only what they may
             setattr(det, name, value)
     det.ignored_features = set(state["ignored_features"])
+    if "score_stats" in state:
+        *sums, count = state["score_stats"]
+        det._score_sums, det._score_count = np.array(sums, dtype=np.float64), int(count)
     if "module_state" in state:
         det._init(dict.fromkeys(state["features"], 0.0))
         assert det.module_ is not None and det.optimizer_ is not None

@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 from river import anomaly, preprocessing
 
 from streamad import _monitor_state
+from streamad.calibrate import Percentile
 from streamad.detector import RollingDetector
 from streamad.guard import Guard, Guarded
 from streamad.thresholds import Alarm, SigmaThreshold, attribution
@@ -84,6 +85,12 @@ class Monitor(anomaly.base.AnomalyDetector):
         Whether alarmed samples are kept from the detector.
     accept_after
         Alarms in a row after which the monitor learns them as the new normal (None: never).
+    calibration
+        A calibrator class from ``streamad.calibrate`` (or a ``functools.partial`` of one)
+        turning each score into a number in [0, 1] (:attr:`Alarm.calibrated`); the default,
+        :class:`~streamad.calibrate.Percentile`, gives the share of the last 10,000 scores of
+        samples learned that the score exceeds. None for none. It learns the scores the
+        threshold learns (finite scores of trusted samples).
 
     Examples
     --------
@@ -108,6 +115,7 @@ class Monitor(anomaly.base.AnomalyDetector):
         guard: Guard | None = None,
         protect: bool = True,
         accept_after: int | None = 50,
+        calibration: Callable[[], Any] | None = Percentile,
     ) -> None:
         if accept_after is not None and (
             isinstance(accept_after, bool) or not isinstance(accept_after, int) or accept_after < 1
@@ -118,9 +126,15 @@ class Monitor(anomaly.base.AnomalyDetector):
         self.guard = guard
         self.protect = protect
         self.accept_after = accept_after
+        self.calibration = calibration
+        self.calibration_ = None if calibration is None else calibration()
         self.guard_ = Guard() if guard is None else guard.clone()
         self.scaler_ = preprocessing.StandardScaler()
-        self.detector_ = RollingDetector(clip_grad=1.0) if detector is None else detector.clone()
+        self.detector_ = (
+            RollingDetector(clip_grad=1.0, score_mode="max")
+            if detector is None
+            else detector.clone()
+        )
         self.filter_ = None if threshold is None else threshold(self.detector_)
         self.events: deque[Event] = deque(maxlen=1000)
         self.last_events: tuple[Event, ...] = ()
@@ -147,7 +161,7 @@ class Monitor(anomaly.base.AnomalyDetector):
                 return f"partial({shown(value.func)}, {kwargs})"
             return " ".join(repr(value).split())
 
-        params = ("detector", "threshold", "guard", "protect", "accept_after")
+        params = ("detector", "threshold", "guard", "protect", "accept_after", "calibration")
         return f"Monitor({', '.join(f'{p}={shown(getattr(self, p))}' for p in params)})"
 
     @classmethod
@@ -204,8 +218,8 @@ class Monitor(anomaly.base.AnomalyDetector):
             self._skip(scored.z)
             self.n_protected += trusted
             self.n_untrusted += not trusted
-        if self.filter_ is not None and trusted:
-            self.filter_.update_threshold(scored.score, y)
+        if trusted:
+            self._learn_score(scored.score, y, scored.guarded.x)
         self.n_seen += 1
 
     def _trusted(self, guarded: Guarded) -> bool:
@@ -215,6 +229,12 @@ class Monitor(anomaly.base.AnomalyDetector):
         if guarded.clipped:
             return False
         return not guarded.imputed or self.imputed_run >= (self.accept_after or 50)
+
+    def _learn_score(self, score: float, y: Any, x: dict) -> None:
+        if self.filter_ is not None:
+            self.filter_.update_threshold(score, y)
+        if self.calibration_ is not None:
+            self.calibration_.learn(score, x)
 
     def _skip(self, z: dict) -> None:
         skip = getattr(self.detector_, "skip_one", None)
@@ -261,7 +281,10 @@ class Monitor(anomaly.base.AnomalyDetector):
         score, threshold = self.last_score, self.threshold_value
         errors = getattr(self.detector_, "feature_errors", None)
         shares = attribution(errors) if errors is not None else ()
-        return Alarm(score, threshold, self.classify(score), shares)
+        calibrated = None
+        if self.calibration_ is not None and self._scored is not None:
+            calibrated = self.calibration_.calibrate(score, self._scored.guarded.x)
+        return Alarm(score, threshold, self.classify(score), shares, calibrated)
 
     def process_one(self, x: dict, y: Any = None) -> Alarm:
         """Score ``x``, decide and explain the alarm, then learn ``x``: the live loop's step."""
@@ -298,8 +321,8 @@ class Monitor(anomaly.base.AnomalyDetector):
                     self.detector_.learn_one(scored.z)
                 else:
                     self._skip(scored.z)
-                if epoch == epochs - 1 and self.filter_ is not None and trusted:
-                    self.filter_.update_threshold(scored.score)
+                if epoch == epochs - 1 and trusted:
+                    self._learn_score(scored.score, None, scored.guarded.x)
         self._scored = None
         self._event("trained", f"warm start: {len(records)} samples, {epochs} epoch(s)")
         return self
@@ -343,8 +366,8 @@ class Monitor(anomaly.base.AnomalyDetector):
             skip.append(not learn)
             self.n_protected += trusted and not learn
             self.n_untrusted += not trusted
-            if self.filter_ is not None and trusted:
-                self.filter_.update_threshold(score, label)
+            if trusted:
+                self._learn_score(score, label, g.x)
             self.n_seen += 1
         if zs:
             self.detector_.learn_many(zs, skip=skip)

@@ -11,6 +11,7 @@ from deep_river.anomaly import RollingAutoencoder
 from river import preprocessing
 
 from streamad import RollingDetector, _kernels
+from streamad.detector import SCORE_MODES
 from streamad.modules import Cho, Srivastava, Stacked, Sutskever
 
 
@@ -256,3 +257,55 @@ def test_score_many_leaves_the_last_window_for_attribution():
     b.module_.load_state_dict(a.module_.state_dict())
     b.score_one(xs[49])
     assert a.feature_errors == pytest.approx(b.feature_errors, rel=1e-5)
+
+
+def test_score_modes_come_from_one_forward_pass():
+    from streamad.synth import SineWithSpikes
+
+    xs = [x for x, _ in SineWithSpikes()][:200]
+    dets = {m: RollingDetector(window_size=5, hidden_size=4, score_mode=m) for m in SCORE_MODES}
+    for x in xs:
+        scores = {m: d.score_one(x) for m, d in dets.items()}
+        det = dets["max"]
+        means = det._score_sums / det._score_count
+        newest_errors = dets["newest"].feature_errors
+        for d in dets.values():
+            d.learn_one(x)
+    window, reconstruction = dets["newest"].last_reconstruction
+    assert scores["newest"] == pytest.approx(float(np.mean((window[-1] - reconstruction[-1]) ** 2)))
+    assert scores["window"] == pytest.approx(float(np.mean((window - reconstruction) ** 2)))
+    assert scores["max"] == pytest.approx(
+        max(scores["window"] / means[0], scores["newest"] / means[1])
+    )
+    assert np.mean(list(newest_errors.values())) == pytest.approx(scores["newest"], rel=1e-5)
+
+
+def test_a_point_anomaly_stands_out_more_in_newest_and_max_modes():
+    import random
+
+    rng = random.Random(0)
+    xs = [{"a": rng.gauss(0, 0.1), "b": rng.gauss(0, 0.1)} for _ in range(400)]
+    xs[350] = {"a": 3.0, "b": 0.0}
+    ratio = {}
+    for mode in SCORE_MODES:
+        det = RollingDetector(window_size=10, hidden_size=4, score_mode=mode)
+        scores = []
+        for x in xs:
+            scores.append(det.score_one(x))
+            det.learn_one(x)
+        after = scores[351:360]  # the windows that still hold the spike
+        ratio[mode] = scores[350] / np.median(after)
+    assert ratio["newest"] > 3 * ratio["window"]
+    assert ratio["max"] > 3 * ratio["window"]
+
+
+def test_score_mode_is_checked_and_saved(tmp_path):
+    with pytest.raises(ValueError, match="score_mode"):
+        RollingDetector(score_mode="mean")
+    det = RollingDetector(window_size=3, hidden_size=2, score_mode="max")
+    for i in range(20):
+        det.learn_one({"a": float(i % 3)})
+    det.save(tmp_path / "d.ckpt")
+    loaded = RollingDetector.load(tmp_path / "d.ckpt")
+    assert loaded.score_mode == "max" and loaded._score_count == det._score_count
+    assert loaded.score_one({"a": 1.0}) == det.score_one({"a": 1.0})

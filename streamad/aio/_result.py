@@ -82,6 +82,7 @@ class Result:
             "y": self.y,
             "score": None if error is not None else self.score,
             "threshold": self.alarm.threshold,
+            "calibrated": self.alarm.calibrated,
             "is_alarm": self.is_alarm,
             "attribution": self.attribution,
             "error": None if error is None else f"{type(error).__name__}: {error}",

@@ -29,6 +29,10 @@ class Alarm:
     attribution
         ``(feature, share)`` pairs, largest share first; the shares of the reconstruction error
         sum to 1 (all 0 when the error is 0).
+    calibrated
+        The score calibrated into [0, 1] by a :class:`~streamad.Monitor`'s calibration (see
+        ``streamad.calibrate``: e.g. the share of recent normal scores it exceeds); None
+        without one or while it warms up.
 
     Examples
     --------
@@ -43,6 +47,7 @@ class Alarm:
     threshold: float | None
     is_alarm: bool
     attribution: tuple[tuple[str, float], ...] = ()
+    calibrated: float | None = None
 
     @property
     def features(self) -> tuple[str, ...]:
@@ -56,6 +61,8 @@ class Alarm:
             text = f"ALARM score {self.score:.3g} > threshold {self.threshold:.3g}"
         else:
             text = f"no alarm: score {self.score:.3g} <= threshold {self.threshold:.3g}"
+        if self.calibrated is not None:
+            text += f" (calibrated {self.calibrated:.4f})"
         if not self.attribution:
             return text
         shown = ", ".join(f"{name} {share:.0%}" for name, share in self.attribution[:_SHOWN])

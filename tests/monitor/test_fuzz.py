@@ -7,9 +7,9 @@ import random
 from decimal import Decimal
 
 import torch
-from river import metrics
 
 from streamad import Monitor
+from streamad.metrics import roc_auc
 from tests.monitor.helpers import labelled_stream
 
 #: every kind of bad value; the first ones are imputed or clipped, the rest rejected
@@ -46,7 +46,8 @@ def finite(state) -> bool:
 
 
 def tail_auc(stream: list, n_head: int) -> tuple[float, Monitor, int]:
-    monitor, auc, rejected = Monitor(), metrics.ROCAUC(), 0
+    """ROC-AUC (exact, rank-based) of the scores of the tail; rejected samples are skipped."""
+    monitor, labels, scores, rejected = Monitor(), [], [], 0
     for i, (x, y) in enumerate(stream):
         try:
             score = monitor.process_one(x, y).score
@@ -54,8 +55,9 @@ def tail_auc(stream: list, n_head: int) -> tuple[float, Monitor, int]:
             rejected += 1
             continue
         if i >= n_head:
-            auc.update(y, score)
-    return auc.get(), monitor, rejected
+            labels.append(y)
+            scores.append(score)
+    return roc_auc(labels, scores), monitor, rejected
 
 
 def test_fuzzed_stream_leaves_finite_state_and_the_clean_tail_unharmed():
