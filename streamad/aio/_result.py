@@ -9,15 +9,16 @@ from typing import Any
 
 from river import anomaly, compose
 
-from streamad.detector import RollingDetector
 from streamad.thresholds.alarm import Alarm, explain
 
 __all__ = ["Result", "default_model", "failed", "run_step"]
 
 
 def default_model() -> Any:
-    """The model of a stream given none."""
-    return RollingDetector()
+    """The model of a stream given none: the whole chain, :class:`~streamad.Monitor`."""
+    from streamad.monitor import Monitor
+
+    return Monitor()
 
 
 @dataclass(frozen=True)
@@ -115,10 +116,13 @@ def _threshold(model: Any) -> float | None:
 def step(model: Any, x: dict, learn: bool) -> Alarm:
     """Score ``x``, decide and explain the alarm, then learn ``x``: one model step.
 
-    ``model`` needs ``score_one`` and ``learn_one``; with ``classify`` (a River anomaly filter)
+    A model with ``process_one`` (a :class:`~streamad.Monitor`) takes the step itself, its
+    alarm calibrated. Any other needs ``score_one`` and ``learn_one``; with ``classify`` (a River anomaly filter)
     it decides alarms, with a numeric ``threshold`` it reports it, and with ``feature_errors``
     (its own or its innermost detector's) the score is explained.
     """
+    if learn and callable(getattr(model, "process_one", None)):  # a Monitor: its own step
+        return model.process_one(x)
     score = float(model.score_one(x))
     threshold, is_alarm = None, False
     classify = getattr(model, "classify", None)

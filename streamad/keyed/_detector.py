@@ -21,8 +21,10 @@ Key = str | int
 
 
 def default_detector() -> Any:
-    """The template of a KeyedDetector given none."""
-    return RollingDetector()
+    """The template of a KeyedDetector given none: the whole chain, :class:`~streamad.Monitor`."""
+    from streamad.monitor import Monitor
+
+    return Monitor()
 
 
 def _positive_or_none(name: str, value: Any) -> None:
@@ -67,7 +69,8 @@ class KeyedDetector(anomaly.base.AnomalyDetector):
     Parameters
     ----------
     detector
-        Template detector (default ``RollingDetector()``); not used itself, only cloned or copied.
+        Template detector (default ``Monitor()``, the whole chain); not used itself, only
+        cloned or copied.
     key
         Name of the key field of ``x``, or a function ``x -> key``.
     factory
