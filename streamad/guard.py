@@ -135,7 +135,7 @@ class Guard(base.Transformer):
 
     def __init__(
         self,
-        clip_sigma: float = 10.0,
+        clip_sigma: float = 100.0,
         max_features: int = 1000,
         max_abs: float = 1e15,
         warmup: int = 16,

@@ -14,6 +14,7 @@ from streamad import _monitor_state
 from streamad.calibrate import Percentile
 from streamad.detector import RollingDetector
 from streamad.guard import Guard, Guarded
+from streamad.modules import Stacked
 from streamad.thresholds import Alarm, SigmaThreshold, attribution
 
 __all__ = ["Event", "Monitor"]
@@ -33,6 +34,13 @@ class Event:
     index: int
     kind: str
     message: str
+
+
+def default_detector() -> RollingDetector:
+    """The detector of a default Monitor, chosen on the quality benchmark
+    (``benchmarks/bench_monitor.py``, ``benchmarks/RESULTS.md``): the Keras-style stacked
+    module, SGD at lr 0.1 with the gradient norm clipped to 1, scored in ``"max"`` mode."""
+    return RollingDetector(Stacked, lr=0.1, clip_grad=1.0, score_mode="max")
 
 
 class _Scored(NamedTuple):
@@ -72,7 +80,8 @@ class Monitor(anomaly.base.AnomalyDetector):
     Parameters
     ----------
     detector
-        The detector (default: ``RollingDetector(clip_grad=1.0)``); any River anomaly detector
+        The detector (default: :func:`default_detector`, a stacked LSTM autoencoder at lr
+        0.1 scored in ``"max"`` mode); any River anomaly detector
         works, one with ``skip_one``, ``feature_errors`` and ``score_many``/``learn_many`` (as
         RollingDetector has) gets protection without a window gap, attribution and block mode.
     threshold
@@ -94,18 +103,21 @@ class Monitor(anomaly.base.AnomalyDetector):
 
     Examples
     --------
-    >>> from river import metrics
+    The default chain catches the four spikes of the sine demo and raises no other alarm:
+
     >>> from streamad import Monitor
+    >>> from streamad.metrics import confusion
     >>> from streamad.synth import SineWithSpikes
     >>> monitor = Monitor()
-    >>> auc = metrics.ROCAUC()
-    >>> alarms = 0
+    >>> labels, alarms = [], []
     >>> for x, y in SineWithSpikes():
     ...     alarm = monitor.process_one(x)
-    ...     auc.update(y, alarm.score)
-    ...     alarms += alarm.is_alarm
-    >>> auc
-    ROCAUC: ...
+    ...     labels.append(y)
+    ...     alarms.append(alarm.is_alarm)
+    >>> confusion(labels, alarms)
+    Confusion(tn=996, fp=0, fn=0, tp=4)
+    >>> print(monitor.explain())
+    no alarm: score ... <= threshold ... (calibrated ...): value 100%
     """
 
     def __init__(
@@ -130,11 +142,7 @@ class Monitor(anomaly.base.AnomalyDetector):
         self.calibration_ = None if calibration is None else calibration()
         self.guard_ = Guard() if guard is None else guard.clone()
         self.scaler_ = preprocessing.StandardScaler()
-        self.detector_ = (
-            RollingDetector(clip_grad=1.0, score_mode="max")
-            if detector is None
-            else detector.clone()
-        )
+        self.detector_ = default_detector() if detector is None else detector.clone()
         self.filter_ = None if threshold is None else threshold(self.detector_)
         self.events: deque[Event] = deque(maxlen=1000)
         self.last_events: tuple[Event, ...] = ()
@@ -149,6 +157,7 @@ class Monitor(anomaly.base.AnomalyDetector):
         self.last_imputed: tuple[str, ...] = ()
         self.last_clipped: tuple[str, ...] = ()
         self.last_score: float | None = None
+        self._explained: Alarm | None = None
         self._scored: _Scored | None = None
         self._block: tuple | None = None
 
@@ -191,6 +200,7 @@ class Monitor(anomaly.base.AnomalyDetector):
     def score_one(self, x: dict) -> float:
         """The score of ``x``: the detector's reconstruction error; nothing is learned."""
         self._scored = self._score(x)
+        self._explained = None
         self.last_score = self._scored.score
         self.last_imputed = self._scored.guarded.imputed
         self.last_clipped = self._scored.guarded.clipped
@@ -275,7 +285,12 @@ class Monitor(anomaly.base.AnomalyDetector):
 
     # -- one call per sample ------------------------------------------------------------------
     def explain(self) -> Alarm:
-        """The last scored sample's score, threshold, alarm and each feature's share of it."""
+        """The last scored sample's score, threshold, alarm and each feature's share of it.
+
+        Decided as when the sample was scored, even after it has been learned.
+        """
+        if self._explained is not None:
+            return self._explained
         if self.last_score is None:
             raise RuntimeError("nothing scored yet: call score_one first")
         score, threshold = self.last_score, self.threshold_value
@@ -284,7 +299,8 @@ class Monitor(anomaly.base.AnomalyDetector):
         calibrated = None
         if self.calibration_ is not None and self._scored is not None:
             calibrated = self.calibration_.calibrate(score, self._scored.guarded.x)
-        return Alarm(score, threshold, self.classify(score), shares, calibrated)
+        self._explained = Alarm(score, threshold, self.classify(score), shares, calibrated)
+        return self._explained
 
     def process_one(self, x: dict, y: Any = None) -> Alarm:
         """Score ``x``, decide and explain the alarm, then learn ``x``: the live loop's step."""
@@ -339,6 +355,7 @@ class Monitor(anomaly.base.AnomalyDetector):
         zs = [self.scaler_.transform_one(g.x) for g in guarded]
         scores = [float(s) for s in self.detector_.score_many(zs)] if zs else []
         self._block = (records, guarded, zs, scores)
+        self._explained = None
         if scores:
             self.last_score = scores[-1]
         return scores

@@ -1,0 +1,142 @@
+"""Detection quality of the whole chain, ``streamad.Monitor``, as users run it.
+
+    python benchmarks/bench_monitor.py ../shared/data --variant default --cells sine nab smd
+
+runs each cell (a data set) for a Monitor variant, exact mode (score, then learn, one sample
+at a time), caching one JSON per (variant, cell) in ``--cache`` (default /tmp/monitor_quality),
+then prints a table of everything cached. Cells:
+
+- ``sine``: the demo stream (4 spikes); alarms at the Monitor's own threshold.
+- ``creditcard``, ``smtp``, ``http``: ROC-AUC and PR-AUC of the scores (exact, rank-based).
+- ``smd``: the four machines, test split, cold and warm-started on the train split
+  (``Monitor.warm_start``, one pass).
+- ``nab``: the 58 series, a fresh Monitor per file, its calibration's value (``Likelihood``: the
+  library's HTM-style likelihood with run filter and range rule) as NAB's score, NAB's threshold
+  sweep per profile; halves A (even files, where choices were tuned) and B (odd, held out).
+
+Variants are named Monitor set-ups (:data:`VARIANTS`); ``default`` is ``Monitor()``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from _quality_nab import corpus_score, windows_of
+
+from streamad import Guard, Monitor, RollingDetector
+from streamad.calibrate import Likelihood
+from streamad.datasets import HTTP, SMD, SMTP, CreditCard, nab_corpus
+from streamad.metrics import confusion, pr_auc, roc_auc
+from streamad.modules import Stacked
+from streamad.synth import SineWithSpikes
+
+MACHINES = ("machine-1-6", "machine-1-7", "machine-2-1", "machine-2-2")
+#: Named Monitor set-ups; each takes keyword arguments for the Monitor (NAB sets calibration).
+VARIANTS: dict[str, Callable[..., Monitor]] = {
+    "default": Monitor,
+    "srivastava-window": lambda **kw: Monitor(RollingDetector(clip_grad=1.0), **kw),
+    "stacked-lr0.1": lambda **kw: Monitor(
+        RollingDetector(Stacked, lr=0.1, clip_grad=1.0, score_mode="max"), **kw
+    ),
+    "no-protection": lambda **kw: Monitor(protect=False, **kw),
+    "clip10": lambda **kw: Monitor(guard=Guard(clip_sigma=10.0), **kw),
+}
+STREAMS = {
+    "creditcard": lambda root: CreditCard(root / "creditcard" / "creditcard.csv.gz"),
+    "smtp": lambda root: SMTP(root / "river_smtp" / "smtp.csv.gz"),
+    "http": lambda root: HTTP(root / "river_http" / "kdd99_http.csv.gz"),
+}
+
+
+def _run(monitor: Monitor, source: Any, calibrated: bool = False) -> tuple[np.ndarray, ...]:
+    scores, labels, alarms = [], [], []
+    for x, y in source:
+        alarm = monitor.process_one(x)
+        value = alarm.calibrated if calibrated else alarm.score
+        scores.append(0.0 if value is None else value)
+        labels.append(int(y))
+        alarms.append(alarm.is_alarm)
+    return np.array(scores), np.array(labels), np.array(alarms)
+
+
+def sine(root: Path, make: Callable[..., Monitor]) -> dict:
+    scores, labels, alarms = _run(make(), SineWithSpikes())
+    c = confusion(labels, alarms)
+    return {"tp": c.tp, "fp": c.fp, "fn": c.fn, "roc_auc": roc_auc(labels, scores)}
+
+
+def stream(name: str) -> Callable[[Path, Callable[..., Monitor]], dict]:
+    def run(root: Path, make: Callable[..., Monitor]) -> dict:
+        scores, labels, alarms = _run(make(), STREAMS[name](root))
+        return {
+            "n": len(labels),
+            "roc_auc": roc_auc(labels, scores),
+            "pr_auc": pr_auc(labels, scores),
+            "alarms": int(alarms.sum()),
+            "true_alarms": int((alarms & (labels == 1)).sum()),
+        }
+
+    return run
+
+
+def smd(root: Path, make: Callable[..., Monitor]) -> dict:
+    out: dict[str, Any] = {}
+    for machine in MACHINES:
+        for start in ("cold", "warm"):
+            monitor = make()
+            if start == "warm":
+                monitor.warm_start(SMD(root / "smd", machine, "train"))
+            scores, labels, _ = _run(monitor, SMD(root / "smd", machine))
+            out[f"{machine}/{start}"] = [roc_auc(labels, scores), pr_auc(labels, scores)]
+    return out
+
+
+def nab(root: Path, make: Callable[..., Monitor]) -> dict:
+    corpus = nab_corpus(root / "nab")
+    scores, windows = [], []
+    for series in corpus:
+        monitor = make(calibration=Likelihood)
+        values, _, _ = _run(monitor, series, calibrated=True)
+        scores.append(values)
+        windows.append(windows_of(series, len(values)))
+    out = corpus_score(scores, windows)
+    for half, start in (("a", 0), ("b", 1)):
+        out[f"standard_{half}"] = corpus_score(scores[start::2], windows[start::2])["standard"]
+    return out
+
+
+CELLS = {"sine": sine, "nab": nab, "smd": smd, **{name: stream(name) for name in STREAMS}}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data", type=Path)
+    parser.add_argument("--variant", default="default", choices=sorted(VARIANTS))
+    parser.add_argument("--cells", nargs="*", default=[], choices=sorted(CELLS))
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/monitor_quality"))
+    parser.add_argument("--force", action="store_true")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    args.cache.mkdir(parents=True, exist_ok=True)
+    for cell in args.cells:
+        path = args.cache / f"{args.variant}--{cell}.json"
+        if path.exists() and not args.force:
+            continue
+        start = time.perf_counter()
+        result = CELLS[cell](args.data.resolve(), VARIANTS[args.variant])
+        result["wall_s"] = time.perf_counter() - start
+        path.write_text(json.dumps(result, indent=1, default=float))
+        print(f"{args.variant} {cell}: {json.dumps(result, default=float)}", flush=True)
+    for path in sorted(args.cache.glob("*.json")):
+        print(path.stem, path.read_text().replace("\n", ""))
+
+
+if __name__ == "__main__":
+    main()
