@@ -111,3 +111,35 @@ def test_scaler_stays_sound_after_bad_values():
         aucs.append(roc_auc([y for _, y in data][2000:], scores[2000:]))
     assert aucs[0] > 0.9
     assert abs(aucs[0] - aucs[1]) < 0.02
+
+
+def test_the_guard_makes_a_river_pipeline_safe_too():
+    """The parts: Guard() | StandardScaler() | RollingDetector() imputes None (River's scaler
+    alone raised a bare TypeError) and keeps the scaler finite after NaN, inf and 1e300."""
+    from river import preprocessing
+
+    from streamad import Guard
+
+    stream = labelled_stream(3000, seed=2)
+    bad = {300: None, 600: math.nan, 900: math.inf, 1200: 1e300}
+    aucs = []
+    for spoil in (False, True):
+        model = Guard() | preprocessing.StandardScaler() | RollingDetector(clip_grad=1.0)
+        scores = []
+        for i, (x, _) in enumerate(stream):
+            if spoil and i in bad:
+                x = {**x, "b": bad[i]}
+            scores.append(model.score_one(x))
+            model.learn_one(x)
+        scaler = model["StandardScaler"]
+        assert all(math.isfinite(v) for v in [*scaler.means.values(), *scaler.vars.values()])
+        aucs.append(roc_auc([y for _, y in stream][1500:], scores[1500:]))
+    assert abs(aucs[0] - aucs[1]) < 0.02
+
+
+def test_a_nan_after_a_huge_value_is_imputed_with_a_sane_mean():
+    """Reported: after 1e6-1e19 values were learned, a later NaN was imputed as ~1e16."""
+    monitor = warmed()
+    monitor.process_one({"a": 1e12, "b": 0.1, "c": 0.5})
+    guarded = monitor.guard_.guard_one({"a": math.nan, "b": 0.1, "c": 0.5})
+    assert guarded.imputed == ("a",) and abs(guarded.x["a"]) < 2
