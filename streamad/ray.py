@@ -1,6 +1,6 @@
 """Ray: keyed detectors sharded over actors, with checkpoints and recovery; parallel replay.
 
-Needs the optional extra ``pip install streamad[ray]``; ``import streamad`` never imports Ray.
+Needs the optional extra ``pip install streamad-lstm[ray]``; ``import streamad`` never imports Ray.
 Ray actors keep no state across a restart, so each shard checkpoints its detectors itself
 (:class:`~streamad.distributed.Shard`, with ``get_state``/``from_state``), and the driver
 re-sends what a restarted shard has not applied. See ``docs/distributed.md``.
@@ -15,7 +15,7 @@ try:
     import ray  # noqa: F401
 except ImportError as error:  # pragma: no cover - exercised without the extra
     raise ImportError(
-        "streamad.ray needs Ray, which is not installed: pip install 'streamad[ray]'"
+        "streamad.ray needs Ray, which is not installed: pip install 'streamad-lstm[ray]'"
     ) from error
 
 from streamad.distributed.replay import replay

@@ -126,7 +126,7 @@ def test_scores_not_acknowledged_survive_a_restart(tmp_path):
 # -- Ray ------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def local_ray():
-    ray = pytest.importorskip("ray", reason="Ray is absent: pip install 'streamad[ray]'")
+    ray = pytest.importorskip("ray", reason="Ray is absent: pip install 'streamad-lstm[ray]'")
     ray.init(
         num_cpus=2,
         include_dashboard=False,

@@ -4,7 +4,8 @@ A reconstruction error means little by itself (is 0.8 a lot?). A calibrator turn
 statement about this stream's own history:
 
 - :class:`Percentile` (the :class:`~streamad.Monitor`'s default): the share of the recent
-  scores of normal samples that this score exceeds. 0.999 reads "higher than 99.9% of the last
+  scores the monitor learned from (every trusted sample, alarms included) that this score
+  exceeds. 0.999 reads "higher than 99.9% of the last
   ``window`` scores": a rank, not a probability that the sample is an anomaly.
 - :class:`Likelihood`: HTM's anomaly likelihood (Ahmad et al. 2017): how improbable the
   average of the last few scores is under a Gaussian fitted to a long history of averages,

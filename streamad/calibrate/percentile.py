@@ -1,4 +1,4 @@
-"""Percentile: a score as its rank among the recent scores of normal samples."""
+"""Percentile: a score as its rank among the recent scores learned."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ class Percentile:
 
     ``calibrate`` gives None until ``warmup`` scores are learned. The map is monotone, so it
     keeps every ranking (ROC-AUC is unchanged), and it reads the same on every stream: 0.99 is
-    "higher than 99% of this stream's recent normal scores". Scores that are not finite are
+    "higher than 99% of the scores this stream gave lately" (in a Monitor: the scores of every
+    trusted sample, alarms included, so a long anomaly raises the bar as it goes on). Scores that are not finite are
     not learned. Costs O(log window) to calibrate and O(window) (a memory move) to learn.
 
     Parameters

@@ -4,7 +4,7 @@
 the stream position it has consumed; `shard_of` routes a key to a shard with a stable hash.
 `evicted` holds the files of detectors a `KeyedDetector` evicted, and `state_nbytes` measures
 what one detector's state weighs. `streamad.ray` runs shards as Ray actors (the optional
-``streamad[ray]`` extra); nothing here imports Ray.
+``streamad-lstm[ray]`` extra); nothing here imports Ray.
 """
 
 from __future__ import annotations
