@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -34,6 +35,11 @@ class Event:
     index: int
     kind: str
     message: str
+
+
+#: Samples after which block mode freezes the guard and scaler over a block (before, it runs
+#: them sample by sample: their first statistics change too fast to freeze).
+FROZEN_AFTER = 1000
 
 
 def default_detector() -> RollingDetector:
@@ -269,14 +275,8 @@ class Monitor(anomaly.base.AnomalyDetector):
         return not self.protect or self.accepting
 
     def _learn_inputs(self, x: dict, guarded: Guarded) -> None:
-        self.guard_.learn_one(x)
-        for name in self.guard_.last_reset:
-            for table in (self.scaler_.counts, self.scaler_.means, self.scaler_.vars):
-                table.pop(name, None)
+        for name in _learn_inputs(self.guard_, self.scaler_, x, guarded):
             self._event("feature_reset", f"feature {name!r} changed level: relearning its scale")
-        skip = set(guarded.imputed) | set(guarded.clipped) | set(self.guard_.last_reset)
-        bounded = set(guarded.bounded) - skip
-        self.scaler_.learn_one({k: v for k, v in guarded.x.items() if k in bounded})
 
     def _event(self, kind: str, message: str) -> None:
         event = Event(self.n_seen, kind, message)
@@ -347,12 +347,22 @@ class Monitor(anomaly.base.AnomalyDetector):
     def score_many(self, X: Any) -> list[float]:
         """Scores of the samples of ``X`` with the weights frozen (the detector's block mode).
 
-        Each sample passes the guard and the scaler as they are before the block; the detector
-        scores the block in one batched pass. Nothing is learned.
+        Each sample passes the guard and the scaler as they are before the block (for the first
+        ``FROZEN_AFTER`` samples of a stream, as they would be after the samples before it in
+        the block: a fresh chain has no statistics to freeze); the detector scores the block in
+        one batched pass. Nothing is learned.
         """
         records = _records(X)
-        guarded = [self.guard_.guard_one(x) for x in records]  # all checked before any use
-        zs = [self.scaler_.transform_one(g.x) for g in guarded]
+        if self.n_seen < FROZEN_AFTER:  # warm-up: the inputs as exact mode would see them
+            guard, scaler = copy.deepcopy(self.guard_), copy.deepcopy(self.scaler_)
+            guarded, zs = [], []
+            for x in records:
+                guarded.append(guard.guard_one(x))
+                zs.append(scaler.transform_one(guarded[-1].x))
+                _learn_inputs(guard, scaler, x, guarded[-1])
+        else:
+            guarded = [self.guard_.guard_one(x) for x in records]  # all checked before any use
+            zs = [self.scaler_.transform_one(g.x) for g in guarded]
         scores = [float(s) for s in self.detector_.score_many(zs)] if zs else []
         self._block = (records, guarded, zs, scores)
         self._explained = None
@@ -407,6 +417,19 @@ class Monitor(anomaly.base.AnomalyDetector):
     def load(cls, path: Any, module: Any = None) -> Monitor:
         """Load a monitor saved by :meth:`save`; a bad file raises one ``CheckpointError``."""
         return _monitor_state.load(cls, path, module)
+
+
+def _learn_inputs(guard: Guard, scaler: Any, x: dict, guarded: Guarded) -> tuple[str, ...]:
+    """The guard learns ``x``; the scaler its checked, measured values. Returns the features
+    the guard started again (their scaler statistics start again too)."""
+    guard.learn_one(x)
+    for name in guard.last_reset:
+        for table in (scaler.counts, scaler.means, scaler.vars):
+            table.pop(name, None)
+    skip = set(guarded.imputed) | set(guarded.clipped) | set(guard.last_reset)
+    bounded = set(guarded.bounded) - skip
+    scaler.learn_one({k: v for k, v in guarded.x.items() if k in bounded})
+    return guard.last_reset
 
 
 def _records(X: Any) -> list:
