@@ -13,18 +13,18 @@ import numpy as np
 LATENCIES = 100_000
 
 
-def capacity(store_scores: bool | int) -> int | None:
-    """``store_scores`` as a number of samples kept: None for all, 0 for none."""
-    if store_scores is True:
+def capacity(store: bool | int, name: str = "store_scores", what: str = "samples") -> int | None:
+    """``store`` (``store_scores``, ``store_alarms``) as a number of items kept: None for all,
+    0 for none."""
+    if store is True:
         return None
-    if store_scores is False:
+    if store is False:
         return 0
-    if not isinstance(store_scores, int) or store_scores < 1:
+    if not isinstance(store, int) or store < 1:
         raise ValueError(
-            "store_scores must be True, False or a positive number of samples, "
-            f"not {store_scores!r}"
+            f"{name} must be True, False or a positive number of {what}, not {store!r}"
         )
-    return store_scores
+    return store
 
 
 class Store:
@@ -38,13 +38,19 @@ class Store:
         self.alarms: deque[bool] = deque(maxlen=cap)
         self.thresholds: deque[float] = deque(maxlen=cap)
         self.rows: deque[list[float]] | None = deque(maxlen=cap) if features else None
+        self.times: deque[Any] = deque(maxlen=cap)
+        self.timed = False  # whether any sample kept has a time
         self.latencies: deque[int] = deque(maxlen=LATENCIES if cap == 0 else cap)
         self.features: tuple[str, ...] = ()
 
-    def add(self, x: Mapping, y: Any, score: float, alarm: bool, threshold: float | None) -> None:
+    def add(
+        self, x: Mapping, y: Any, score: float, alarm: bool, threshold: float | None, time: Any
+    ) -> None:
         self.n += 1
         if self.cap == 0:
             return
+        self.times.append(time)
+        self.timed = self.timed or time is not None
         self.scores.append(score)
         self.labels.append(y)
         self.alarms.append(alarm)
@@ -64,6 +70,10 @@ class Store:
         if not self.labels or any(y is None for y in self.labels):
             return None
         return np.array([bool(y) for y in self.labels], dtype=np.int8)
+
+    def times_list(self) -> list[Any] | None:
+        """The times kept, or None when no sample has one."""
+        return list(self.times) if self.timed else None
 
     def values_array(self) -> np.ndarray | None:
         if self.rows is None:

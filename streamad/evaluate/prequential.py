@@ -1,21 +1,22 @@
-"""`prequential`: the one loop that scores each sample, updates the metrics, then learns it."""
+"""`prequential`: evaluate a detector on a stream, test-then-train, into a `Report`.
+
+The loop itself (score, observe, then learn: the one place of that order) is ``_loop.run``.
+"""
 
 from __future__ import annotations
 
-import inspect
-import itertools
 import math
 import sys
-import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sized
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
 from river import anomaly, metrics
 from tqdm.std import tqdm  # plain text bar: no widget warning in notebooks
 
-from streamad.evaluate import _parts
+from streamad.evaluate import _loop, _parts
+from streamad.evaluate._alarms import AlarmLog
 from streamad.evaluate._parts import Parts
 from streamad.evaluate._store import Store, capacity
 from streamad.evaluate.report import Report
@@ -38,59 +39,6 @@ def _positive(name: str, value: Any, allow_none: bool = False) -> None:
         raise ValueError(f"{name} must be a positive integer, not {value!r}")
 
 
-def _pairs(source: Iterable, max_samples: int | None) -> Iterator[tuple[dict, Any]]:
-    try:
-        items = iter(source)
-    except TypeError:
-        raise TypeError(
-            f"source must be an iterable of (x, y) pairs, not {type(source).__name__}"
-        ) from None
-    for i, item in enumerate(itertools.islice(items, max_samples)):
-        try:
-            x, y = item
-        except (TypeError, ValueError):
-            message = f"the source must yield (x, y) pairs; item {i} is {item!r:.60}"
-            raise TypeError(message) from None
-        if not isinstance(x, dict):
-            raise TypeError(f"item {i} of the source: x must be a dict, not {type(x).__name__}")
-        yield x, y
-
-
-def _total(source: Iterable, max_samples: int | None) -> int | None:
-    n = len(source) if isinstance(source, Sized) else getattr(source, "n_samples", None)
-    if n is None:
-        return max_samples
-    return n if max_samples is None else min(n, max_samples)
-
-
-def _block_learner(detector: Any) -> Callable[[list[tuple[dict, bool]]], None]:
-    """``learn_many`` of samples flagged protected or not: a detector whose ``learn_many`` takes
-    ``skip`` gets the flags; from any other the protected samples are left out."""
-    if "skip" in inspect.signature(detector.learn_many).parameters:
-        return lambda keep: detector.learn_many([x for x, _ in keep], skip=[s for _, s in keep])
-    return lambda keep: detector.learn_many([x for x, s in keep if not s])
-
-
-def _block(
-    parts: Parts, pairs: list, observe: Callable, learn: Callable, keep: list, learn_many: Callable
-) -> int:
-    """Score a block with ``score_many``, observe each sample, then ``learn_many`` what ``learn``
-    put in ``keep``. Returns the nanoseconds spent observing, to leave out of the latency."""
-    xs = [parts.prepare(x) for x, _ in pairs]
-    spent = 0
-    for (x, y), xt, value in zip(pairs, xs, parts.detector.score_many(xs), strict=True):
-        score = float(value)
-        alarm, threshold = _parts.classify(parts, score)
-        t0 = time.perf_counter_ns()
-        observe(x, y, score, alarm, threshold)
-        spent += time.perf_counter_ns() - t0
-        learn(xt, y, score)
-    if keep:
-        learn_many(keep)
-        keep.clear()
-    return spent
-
-
 def prequential(
     source: Iterable,
     model: Any,
@@ -100,6 +48,8 @@ def prequential(
     block_size: int = 1,
     store_scores: bool | int = True,
     store_values: bool = False,
+    store_alarms: bool | int = 1000,
+    timestamps: Iterable | None = None,
     progress: bool | None = None,
     max_samples: int | None = None,
 ) -> Report:
@@ -127,11 +77,16 @@ def prequential(
     blocks; in a live system alarms come up to ``k - 1`` samples late, when the block is full.
     The latency of a sample is then its share of its block's time.
 
+    Each alarm is kept with its explanation (:class:`~streamad.evaluate.AlarmRecord`: position,
+    time, score, threshold, calibrated score and the features to blame), computed when it is
+    raised: a run without alarms pays nothing for it. In block mode explaining an alarm scores
+    its block again up to it.
+
     Parameters
     ----------
     source
         Any iterable of ``(x, y)`` pairs: ``x`` a dict of features, ``y`` a 0/1 label or None
-        (unlabelled: the label metrics are then absent).
+        (unlabelled: the label metrics are then absent); or of ``(x, y, time)`` triples.
     model
         A River anomaly detector (``score_one``/``learn_one``), a pipeline ending in one, or a
         threshold filter (a River ``AnomalyFilter``) wrapping either: its ``classify`` gives the
@@ -148,6 +103,14 @@ def prequential(
         the end-of-run metrics then cover those N), or none (False: only the rolling ROC-AUC).
     store_values
         Also keep the raw samples (for :meth:`Report.plot`), under the same bound.
+    store_alarms
+        Keep the last N alarms with their explanations (an int), all of them (True) or none
+        (False); the alarms not kept are counted (``Report.alarms_left_out``).
+    timestamps
+        One time per sample (text, datetimes), in stream order; None takes the source's own
+        ``timestamps`` when it has them (as :class:`~streamad.datasets.NABSeries` does), or
+        the third item of ``(x, y, time)`` triples. Kept with the samples and the alarms; the
+        figure then has a time axis.
     progress
         Show a tqdm progress bar; None shows it when stdout is a terminal.
     max_samples
@@ -173,6 +136,7 @@ def prequential(
     _positive("rolling_window", rolling_window)
     _positive("max_samples", max_samples, allow_none=True)
     cap = capacity(store_scores)
+    log = AlarmLog(capacity(store_alarms, "store_alarms", "alarms"))
     parts = _parts.split(model)
     if threshold is not None:
         if parts.has_alarms:
@@ -196,69 +160,34 @@ def prequential(
     recent: deque[bool] = deque(maxlen=rolling_window)  # the labels rolling covers
     store = Store(cap, store_values)
 
-    def observe(x: Mapping, y: Any, score: float, alarm: bool, threshold: float | None) -> None:
+    def observe(
+        x: Mapping,
+        y: Any,
+        score: float,
+        alarm: bool,
+        threshold: float | None,
+        time: Any,
+        why: Callable | None,
+    ) -> None:
         if y is not None:
             recent.append(bool(y))
             rolling.update(bool(y), score)
-        store.add(x, y, score, alarm, threshold)
+        if alarm and why is not None:
+            log.add(store.n, score, threshold, time, why)
+        store.add(x, y, score, alarm, threshold, time)
         if store.n % FLUSH == 0:
             rolling.get()
 
     show = sys.stdout.isatty() if progress is None else progress
-    with tqdm(total=_total(source, max_samples), disable=not show, unit=" samples") as bar:
-        wall = _run(parts, _pairs(source, max_samples), block_size, observe, store, bar)
+    items = _loop.samples(source, max_samples, timestamps)
+    with tqdm(total=_loop.total(source, max_samples), disable=not show, unit=" samples") as bar:
+        wall = _loop.run(parts, items, block_size, observe, store, bar, log.cap != 0)
     result: dict[str, Any] = {}
     if recent:
         defined = 0 < sum(recent) < len(recent)  # River would give 0.0 for one class
         result["rolling_roc_auc"] = rolling.get() if defined else math.nan
         result["rolling_window"] = rolling_window
-    return _report(model, source, parts, store, result, wall, block_size)
-
-
-def _run(
-    parts: Parts, pairs: Iterator, block_size: int, observe: Callable, store: Store, bar: Any
-) -> float:
-    """The loop itself; returns its wall time in seconds."""
-    clock = time.perf_counter_ns
-    begin = clock()
-    if block_size == 1:
-        learn = _parts.learner(
-            parts, parts.detector.learn_one, getattr(parts.detector, "skip_one", None)
-        )
-        for x, y in pairs:
-            t0 = clock()
-            xt = parts.prepare(x)
-            score = float(parts.detector.score_one(xt))
-            alarm, thr = _parts.classify(parts, score)
-            t1 = clock()
-            observe(x, y, score, alarm, thr)
-            t2 = clock()
-            learn(xt, y, score)
-            store.latencies.append(t1 - t0 + clock() - t2)
-            bar.update()
-    else:
-        keep: list[tuple[dict, Any]] = []  # each sample, and whether it is protected
-        learn_many: Callable[[list], None]
-        if parts.decides:  # a Monitor learns its block itself, labels and protection included
-            keep_with_label: Callable = lambda x, y=None: keep.append((x, y))  # noqa: E731
-            learn = _parts.learner(parts, keep_with_label, None)
-            monitor = parts.detector
-
-            def learn_many(block: list) -> None:
-                monitor.learn_many([x for x, _ in block], y=[y for _, y in block])
-
-        else:
-            learn_many = _block_learner(parts.detector)
-            learn = _parts.learner(
-                parts, lambda x: keep.append((x, False)), lambda x: keep.append((x, True))
-            )
-        while block := list(itertools.islice(pairs, block_size)):
-            t0 = clock()
-            spent = _block(parts, block, observe, learn, keep, learn_many)
-            share = (clock() - t0 - spent) // len(block)
-            store.latencies.extend([share] * len(block))
-            bar.update(len(block))
-    return (clock() - begin) / 1e9
+    return _report(model, source, parts, store, log, result, wall, block_size)
 
 
 def _report(
@@ -266,6 +195,7 @@ def _report(
     source: Any,
     parts: Parts,
     store: Store,
+    log: AlarmLog,
     result: dict[str, Any],
     wall: float,
     block_size: int,
@@ -293,4 +223,7 @@ def _report(
         start=store.start,
         timings=timings,
         block_size=block_size,
+        times=store.times_list(),
+        alarm_list=list(log.kept),
+        alarms_left_out=log.left_out,
     )

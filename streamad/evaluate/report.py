@@ -11,64 +11,14 @@ from typing import Any
 
 import numpy as np
 
+from streamad.evaluate import _table
+from streamad.evaluate._alarms import AlarmRecord
+
 __all__ = ["Report"]
 
-#: Table rows: metric key and label, in display order.
-ROWS = (
-    ("rolling_roc_auc", "rolling ROC-AUC"),
-    ("roc_auc", "ROC-AUC"),
-    ("pr_auc", "PR-AUC (average precision)"),
-    ("best_f1", "best F1"),
-    ("best_f1_threshold", "  at threshold"),
-    ("n_alarms", "alarms"),
-    ("precision", "precision"),
-    ("recall", "recall"),
-    ("f1", "F1"),
-    ("confusion", "tn / fp / fn / tp"),
-    ("n_events", "events"),
-    ("event_recall", "event recall"),
-    ("point_adjusted_f1", "point-adjusted F1"),
-    ("detection_delays", "detection delay per event"),
-    ("mean_detection_delay", "mean detection delay"),
-)
 ARRAYS = ("scores", "labels", "alarms", "thresholds", "values")
-
-
-def _number(value: Any) -> str:
-    if isinstance(value, bool) or value is None:
-        return str(value)
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        return "n/a" if math.isnan(value) else f"{value:.4g}"
-    return str(value)
-
-
-def _cell(key: str, metrics: dict[str, Any]) -> str | None:
-    if key == "confusion":
-        if "tp" not in metrics:
-            return None
-        return " / ".join(f"{metrics[k]:,}" for k in ("tn", "fp", "fn", "tp"))
-    if key not in metrics:
-        return None
-    value = metrics[key]
-    if key == "detection_delays":
-        shown = ["missed" if d is None else str(d) for d in value[:20]]
-        return ", ".join(shown) + (f", ... ({len(value)} events)" if len(value) > 20 else "")
-    return _number(value)
-
-
-def _to_json(value: Any) -> Any:
-    """Plain JSON: arrays as lists, nan as null."""
-    if isinstance(value, np.ndarray):
-        value = value.tolist()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None if math.isnan(value) else str(value)
-    if isinstance(value, dict):
-        return {k: _to_json(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_to_json(v) for v in value]
-    return value
+#: Alarms listed by :meth:`Report.to_table`.
+ALARMS_SHOWN = 5
 
 
 @dataclass(eq=False)
@@ -107,6 +57,14 @@ class Report:
         reading the source and updating metrics included) and ``wall_s``.
     block_size
         Samples per block (1: one sample at a time).
+    times
+        The time of each stored sample, when the source gave them (text), else None.
+    alarm_list
+        The alarms kept (the last ``store_alarms``), in stream order, each an
+        :class:`~streamad.evaluate.AlarmRecord`: position, time, score, threshold, calibrated
+        score and the features to blame.
+    alarms_left_out
+        Alarms raised but not in ``alarm_list`` (beyond ``store_alarms``).
 
     Examples
     --------
@@ -137,9 +95,13 @@ class Report:
     start: int = 0
     timings: dict[str, float] = field(default_factory=dict)
     block_size: int = 1
+    times: list[Any] | None = None
+    alarm_list: list[AlarmRecord] = field(default_factory=list)
+    alarms_left_out: int = 0
 
-    def to_table(self) -> str:
-        """The report as aligned ``name  value`` lines."""
+    def to_table(self, alarms: int = ALARMS_SHOWN) -> str:
+        """The report as aligned ``name  value`` lines, then the first ``alarms`` alarms kept
+        (:meth:`alarm_table`; 0 for none)."""
         kept = len(self.scores)
         samples = f"{self.n_samples:,}"
         if kept < self.n_samples:
@@ -147,8 +109,8 @@ class Report:
         if self.block_size > 1:
             samples += f", in blocks of {self.block_size}"
         rows = [("source", self.source), ("model", self.model), ("samples", samples)]
-        for key, label in ROWS:
-            cell = _cell(key, self.metrics)
+        for key, label in _table.ROWS:
+            cell = _table.cell(key, self.metrics)
             if cell is not None:
                 if key == "rolling_roc_auc":
                     label += f" ({self.metrics.get('rolling_window', '?')})"
@@ -160,7 +122,26 @@ class Report:
         if "throughput" in t:
             rows.append(("throughput", f"{t['throughput']:,.0f} samples/s"))
         width = max(len(name) for name, _ in rows)
-        return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
+        table = "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
+        listed = self.alarm_table(alarms) if alarms else ""
+        return f"{table}\n\n{listed}" if listed else table
+
+    def alarm_table(self, n: int = ALARMS_SHOWN, features: int = 3) -> str:
+        """The first ``n`` alarms of :attr:`alarm_list`, one a line, with the ``features`` most
+        to blame; empty when none were kept.
+
+        Examples
+        --------
+        >>> from streamad.evaluate import AlarmRecord
+        >>> report = Report(metrics={}, n_samples=900, model="M()", source="S()",
+        ...                 scores=np.zeros(900), alarm_list=[
+        ...                     AlarmRecord(412, 31.2, 4.1, (("disk_io", 0.83), ("cpu", 0.12)))])
+        >>> print(report.alarm_table())
+        1 alarm:
+          sample  score  threshold  features to blame
+             412   31.2        4.1  disk_io 83%, cpu 12%
+        """
+        return _table.alarm_table(self.alarm_list, self.alarms_left_out, n, features)
 
     def __str__(self) -> str:
         return self.to_table()
@@ -168,7 +149,8 @@ class Report:
     def to_dict(self) -> dict[str, Any]:
         """The report as plain JSON-ready data (arrays as lists, nan as None)."""
         data = {name: getattr(self, name) for name in self.__dataclass_fields__}
-        return {name: _to_json(value) for name, value in data.items()}
+        data["alarm_list"] = [alarm.to_dict() for alarm in self.alarm_list]
+        return {name: _table.to_json(value) for name, value in data.items()}
 
     def to_json(self, path: str | os.PathLike[str]) -> None:
         """Write the report to ``path`` as JSON."""
@@ -187,20 +169,36 @@ class Report:
                 if name == "values":
                     array = array.reshape(len(array), len(data["features"]))
                 data[name] = array
+        data["alarm_list"] = [AlarmRecord.from_dict(a) for a in data.get("alarm_list", [])]
         return cls(**data)
 
-    def plot(self, path: str | os.PathLike[str] | None = None) -> Any:
-        """The two-panel figure of :func:`streamad.plot.signal_with_alarms`, saved to ``path``.
+    def plot(self, path: str | os.PathLike[str] | None = None, *, max_lines: int = 8) -> Any:
+        """The figure of :func:`streamad.plot.signal_with_alarms`, saved to ``path``.
 
-        Top: the samples (when kept, ``store_values=True``; else the scores) with the alarms and
-        the labelled anomalies; bottom: the scores and the threshold. Needs matplotlib.
+        Titled with the stream. Top: the samples (when kept, ``store_values=True``; else the
+        scores), one line per feature named in the legend, each alarm of :attr:`alarm_list`
+        marked on the feature to blame, the labelled anomalies shaded; with more than
+        ``max_lines`` features, the most to blame and a heatmap of the blame over time.
+        Bottom: the scores and the threshold. A time axis when the samples had times. Needs
+        matplotlib.
         """
         from streamad.plot import signal_with_alarms
 
         values = self.scores if self.values is None else self.values
+        features = ["score"] if self.values is None else list(self.features)
         if values.ndim == 2 and values.shape[1] == 1:
             values = values[:, 0]
-        alarms = np.zeros(len(self.scores), bool) if self.alarms is None else self.alarms
+        n = len(self.scores)
+        alarms = np.zeros(n, bool) if self.alarms is None else self.alarms
+        blame = {
+            a.index - self.start: a.attribution
+            for a in self.alarm_list
+            if self.start <= a.index < self.start + n
+        }
+        count = int(alarms.sum())
+        title = f"{self.source}\n{count:,} alarm{'' if count == 1 else 's'} in {n:,} samples"
+        if n < self.n_samples:
+            title += f" (the last of {self.n_samples:,})"
         return signal_with_alarms(
             values,
             alarms,
@@ -208,4 +206,10 @@ class Report:
             thresholds=self.thresholds,
             labels=self.labels,
             path=path,
+            features=features,
+            times=self.times,
+            blame=blame,
+            title=title,
+            max_lines=max_lines,
+            start=self.start,
         )

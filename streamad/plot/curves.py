@@ -1,21 +1,18 @@
-"""Figures of a detector's run: signal and alarms, score distributions, ROC and PR curves.
+"""Figures of a score against labels: distributions, ROC and PR curves, the confusion matrix.
 
-Each function returns a matplotlib ``Figure`` (drawn by the Agg canvas, outside pyplot: no
-window opens and no global state changes) and saves it to ``path`` when one is given.
-matplotlib is imported inside the functions, so ``import streamad`` does not need it
-(``pip install streamad[plot]``). The curves themselves are pure numpy: `roc_points`,
-`pr_points`.
+The curves themselves are pure numpy: `roc_points`, `pr_points`.
 """
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from streamad.metrics.events import confusion, pr_auc, roc_auc
+from streamad.plot import _figure
+from streamad.plot._figure import SavePath
 from streamad.thresholds import alarm_counts
 
 __all__ = [
@@ -25,12 +22,7 @@ __all__ = [
     "roc_curve",
     "roc_points",
     "score_distributions",
-    "signal_with_alarms",
 ]
-
-SavePath = str | os.PathLike[str] | None
-_CROSS: dict[str, Any] = {"marker": "x", "color": "red", "zorder": 4}
-_RING: dict[str, Any] = {"s": 80, "facecolors": "none", "edgecolors": "orange", "zorder": 3}
 
 
 def roc_points(scores: ArrayLike, labels: ArrayLike) -> tuple[NDArray, NDArray]:
@@ -64,83 +56,6 @@ def pr_points(scores: ArrayLike, labels: ArrayLike) -> tuple[NDArray, NDArray]:
     return np.r_[0.0, tp / tp[-1]], np.r_[1.0, tp / (tp + fp)]
 
 
-def _figure(rows: int = 1, size: tuple[float, float] = (6.0, 4.5), sharex: bool = False) -> Any:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=size, layout="constrained")
-    FigureCanvasAgg(figure)
-    return figure, figure.subplots(rows, 1, sharex=sharex, squeeze=False)[:, 0]
-
-
-def _done(figure: Any, path: SavePath) -> Any:
-    if path is not None:
-        figure.savefig(path, dpi=120)
-    return figure
-
-
-def _series(values: Any, n: int | None, name: str) -> NDArray[np.float64]:
-    """A float array (None becomes NaN) of ``n`` points, or a clear error."""
-    array = np.array([np.nan if v is None else v for v in np.asarray(values, dtype=object).ravel()])
-    array = array.astype(float).reshape(np.shape(values))
-    if n is not None and len(array) != n:
-        raise ValueError(f"{name} has {len(array)} points but values has {n}")
-    return array
-
-
-def signal_with_alarms(
-    values: ArrayLike,
-    alarms: ArrayLike,
-    scores: ArrayLike | None = None,
-    thresholds: ArrayLike | None = None,
-    labels: ArrayLike | None = None,
-    path: SavePath = None,
-) -> Any:
-    """The signal with its alarms (and true anomalies) over the score against the threshold.
-
-    Top panel: the signal (one line per feature when ``values`` is two-dimensional), red
-    crosses at alarms, orange rings at labelled anomalies. Bottom panel, when ``scores`` are
-    given: the score, the threshold (gaps where it is None: warm-up) and the alarms.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> values = np.sin(np.arange(200) / 10)
-    >>> values[50] += 3
-    >>> scores = np.abs(np.diff(values, prepend=0.0))
-    >>> figure = signal_with_alarms(values, scores > 1, scores, np.full(200, 1.0))
-    >>> len(figure.axes)
-    2
-    """
-    signal = _series(values, None, "values")
-    n = len(signal)
-    alarm = _series(alarms, n, "alarms").astype(bool)
-    rows = 1 if scores is None else 2
-    figure, axes = _figure(rows, (10.0, 3.0 * rows + 0.5), sharex=True)
-    top, t = axes[0], np.arange(n)
-    top.plot(t, signal, lw=1)
-    marked = signal if signal.ndim == 1 else np.nanmax(signal, axis=1)
-    if labels is not None:
-        truth = _series(labels, n, "labels").astype(bool)
-        top.scatter(t[truth], marked[truth], label="labelled anomaly", **_RING)
-    top.scatter(t[alarm], marked[alarm], label="alarm", **_CROSS)
-    top.set(ylabel="value", title=f"{int(alarm.sum())} alarms")
-    top.legend(loc="upper right")
-    if scores is not None:
-        score = _series(scores, n, "scores")
-        bottom = axes[1]
-        bottom.plot(t, score, lw=1, label="score")
-        if thresholds is not None:
-            bottom.plot(
-                t, _series(thresholds, n, "thresholds"), "--", color="black", label="threshold"
-            )
-        bottom.scatter(t[alarm], score[alarm], **_CROSS)
-        bottom.set(ylabel="score (reconstruction error)")
-        bottom.legend(loc="upper right")
-    axes[-1].set_xlabel("sample")
-    return _done(figure, path)
-
-
 def score_distributions(
     scores: ArrayLike, labels: ArrayLike, bins: int = 50, path: SavePath = None
 ) -> Any:
@@ -156,10 +71,10 @@ def score_distributions(
     >>> figure.axes[0].get_legend_handles_labels()[1]
     ['normal (500)', 'anomalous (20)']
     """
-    score = _series(scores, None, "scores")
-    truth = _series(labels, len(score), "labels").astype(bool)
+    score = _figure.series(scores, None, "scores")
+    truth = _figure.series(labels, len(score), "labels").astype(bool)
     edges = np.histogram_bin_edges(score[np.isfinite(score)], bins=bins)
-    figure, axes = _figure()
+    figure, axes = _figure.figure()
     for mask, name, color in ((~truth, "normal", "tab:blue"), (truth, "anomalous", "tab:red")):
         if mask.any():
             axes[0].hist(
@@ -172,7 +87,7 @@ def score_distributions(
             )
     axes[0].set(xlabel="score", ylabel="density", title="score distributions")
     axes[0].legend()
-    return _done(figure, path)
+    return _figure.done(figure, path)
 
 
 def roc_curve(scores: ArrayLike, labels: ArrayLike, path: SavePath = None) -> Any:
@@ -185,7 +100,7 @@ def roc_curve(scores: ArrayLike, labels: ArrayLike, path: SavePath = None) -> An
     ['ROC-AUC 0.750', 'random']
     """
     fpr, tpr = roc_points(scores, labels)
-    figure, axes = _figure(size=(5.0, 5.0))
+    figure, axes = _figure.figure(size=(5.0, 5.0))
     axes[0].plot(fpr, tpr, lw=2, label=f"ROC-AUC {roc_auc(labels, scores):.3f}")
     axes[0].plot([0, 1], [0, 1], ":", color="grey", label="random")
     axes[0].set(
@@ -196,7 +111,7 @@ def roc_curve(scores: ArrayLike, labels: ArrayLike, path: SavePath = None) -> An
         ylim=(0, 1.01),
     )
     axes[0].legend(loc="lower right")
-    return _done(figure, path)
+    return _figure.done(figure, path)
 
 
 def pr_curve(scores: ArrayLike, labels: ArrayLike, path: SavePath = None) -> Any:
@@ -209,8 +124,8 @@ def pr_curve(scores: ArrayLike, labels: ArrayLike, path: SavePath = None) -> Any
     ['PR-AUC 0.833', 'anomaly rate 0.500']
     """
     recall, precision = pr_points(scores, labels)
-    rate = float(np.mean(_series(labels, None, "labels")))
-    figure, axes = _figure(size=(5.0, 5.0))
+    rate = float(np.mean(_figure.series(labels, None, "labels")))
+    figure, axes = _figure.figure(size=(5.0, 5.0))
     axes[0].step(
         recall, precision, where="post", lw=2, label=f"PR-AUC {pr_auc(labels, scores):.3f}"
     )
@@ -223,7 +138,7 @@ def pr_curve(scores: ArrayLike, labels: ArrayLike, path: SavePath = None) -> Any
         ylim=(0, 1.01),
     )
     axes[0].legend(loc="lower left")
-    return _done(figure, path)
+    return _figure.done(figure, path)
 
 
 def confusion_matrix(labels: ArrayLike, alarms: ArrayLike, path: SavePath = None) -> Any:
@@ -237,7 +152,7 @@ def confusion_matrix(labels: ArrayLike, alarms: ArrayLike, path: SavePath = None
     """
     counts = confusion(labels, alarms)
     table = np.array([[counts.tn, counts.fp], [counts.fn, counts.tp]])
-    figure, axes = _figure(size=(4.5, 4.0))
+    figure, axes = _figure.figure(size=(4.5, 4.0))
     axes[0].imshow(table, cmap="Blues")
     for (row, col), count in np.ndenumerate(table):
         dark = count > table.max() / 2
@@ -259,4 +174,4 @@ def confusion_matrix(labels: ArrayLike, alarms: ArrayLike, path: SavePath = None
         ylabel="label",
         title="confusion matrix",
     )
-    return _done(figure, path)
+    return _figure.done(figure, path)
