@@ -5,18 +5,53 @@ whole chain in one object: guard (:class:`Guard`, the input policy) → scaler (
 (:class:`RollingDetector` with a module from ``streamad.modules``) → threshold
 (``streamad.thresholds``) → alarm → evaluation (``streamad.metrics``). ``streamad.plot`` is
 imported on demand so that matplotlib stays optional.
+
+Every name below is imported on first use (PEP 562), so that ``import streamad`` — and with it
+the ``streamad`` command's ``--help`` — does not load torch and River.
 """
 
 from __future__ import annotations
 
-from streamad import datasets, evaluate, metrics, modules, synth, thresholds
-from streamad.detector import RollingDetector
-from streamad.evaluate import Report, prequential
-from streamad.guard import Guard
-from streamad.keyed import KeyedDetector
-from streamad.monitor import Event, Monitor
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+#: Re-exported name -> the module defining it.
+_FROM = {
+    "Event": "streamad.monitor",
+    "Guard": "streamad.guard",
+    "KeyedDetector": "streamad.keyed",
+    "Monitor": "streamad.monitor",
+    "Report": "streamad.evaluate",
+    "RollingDetector": "streamad.detector",
+    "prequential": "streamad.evaluate",
+}
+_SUBPACKAGES = ("datasets", "evaluate", "metrics", "modules", "synth", "thresholds")
+
+if TYPE_CHECKING:  # what type checkers and editors see: the names, imported eagerly
+    from streamad import datasets, evaluate, metrics, modules, synth, thresholds
+    from streamad.detector import RollingDetector
+    from streamad.evaluate import Report, prequential  # type: ignore[no-redef]
+    from streamad.guard import Guard
+    from streamad.keyed import KeyedDetector
+    from streamad.monitor import Event, Monitor
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBPACKAGES:
+        value = importlib.import_module(f"streamad.{name}")
+    elif name in _FROM:
+        value = getattr(importlib.import_module(_FROM[name]), name)
+    else:
+        raise AttributeError(f"module 'streamad' has no attribute {name!r}")
+    globals()[name] = value  # imported once
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
 
 __all__ = [
     "Event",

@@ -27,6 +27,7 @@ _CALIBRATIONS = {
 }
 _COUNTERS = (
     "n_seen",
+    "n_learned",
     "n_alarms",
     "n_protected",
     "n_untrusted",

@@ -231,7 +231,7 @@ class RollingDetector(RollingAutoencoder):
         if self._score_count >= MAX_MODE_WARMUP:
             means = np.maximum(self._score_sums / self._score_count, 1e-12)
             window, newest = window / means[0], newest / means[1]
-        self._newest_won = bool(newest[-1] > window[-1])
+        self._newest_won = bool(len(newest) and newest[-1] > window[-1])
         return np.maximum(window, newest)
 
     # -- Building and converting ------------------------------------------------------------

@@ -40,6 +40,9 @@ class Event:
 #: Samples after which block mode freezes the guard and scaler over a block (before, it runs
 #: them sample by sample: their first statistics change too fast to freeze).
 FROZEN_AFTER = 1000
+#: Samples the detector learns before its scores reach the threshold and the calibration (0:
+#: a later start let the first threshold fit a short, calm stretch, then lock the detector out).
+SCORE_WARMUP = 0
 
 
 def default_detector() -> RollingDetector:
@@ -154,6 +157,7 @@ class Monitor(anomaly.base.AnomalyDetector):
         self.last_events: tuple[Event, ...] = ()
         self.n_seen = 0
         self.n_alarms = 0
+        self.n_learned = 0
         self.n_protected = 0
         self.n_untrusted = 0
         self.n_accepted = 0
@@ -228,14 +232,15 @@ class Monitor(anomaly.base.AnomalyDetector):
         trusted = self._trusted(scored.guarded)
         learn = self._decide(alarm) and trusted
         self._learn_inputs(x, scored.guarded)
+        if trusted:
+            self._learn_score(scored.score, y, scored.guarded.x)
         if learn:
             self.detector_.learn_one(scored.z)
+            self.n_learned += 1
         else:
             self._skip(scored.z)
             self.n_protected += trusted
             self.n_untrusted += not trusted
-        if trusted:
-            self._learn_score(scored.score, y, scored.guarded.x)
         self.n_seen += 1
 
     def _trusted(self, guarded: Guarded) -> bool:
@@ -247,6 +252,10 @@ class Monitor(anomaly.base.AnomalyDetector):
         return not guarded.imputed or self.imputed_run >= (self.accept_after or 50)
 
     def _learn_score(self, score: float, y: Any, x: dict) -> None:
+        """The threshold and calibration learn a score, once the detector that gave it had
+        learned ``SCORE_WARMUP`` samples (an untrained autoencoder's errors say nothing)."""
+        if self.n_learned < SCORE_WARMUP:
+            return
         if self.filter_ is not None:
             self.filter_.update_threshold(score, y)
         if self.calibration_ is not None:
@@ -335,6 +344,7 @@ class Monitor(anomaly.base.AnomalyDetector):
                 trusted = not (scored.guarded.clipped or scored.guarded.imputed)
                 if trusted:
                     self.detector_.learn_one(scored.z)
+                    self.n_learned += 1
                 else:
                     self._skip(scored.z)
                 if epoch == epochs - 1 and trusted:
@@ -395,6 +405,7 @@ class Monitor(anomaly.base.AnomalyDetector):
             self.n_untrusted += not trusted
             if trusted:
                 self._learn_score(score, label, g.x)
+            self.n_learned += learn
             self.n_seen += 1
         if zs:
             self.detector_.learn_many(zs, skip=skip)

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import gzip
 import json
-import subprocess
-import sys
 
 import pytest
 
-from streamad.cli import main
+from streamad.cli import build_parser, main
 
 
 @pytest.fixture(scope="module")
@@ -20,15 +18,20 @@ def demo(tmp_path_factory):
     return code, out
 
 
-def test_default_demo_flags_every_spike(demo):
+def test_default_demo_is_the_monitor_of_the_api(demo):
+    """No option: Monitor() with its own defaults, exactly as prequential runs it."""
+    from streamad import Monitor, prequential
+    from streamad.synth import SineWithSpikes
+
     code, out = demo
     assert code == 0
     report = json.loads((out / "r.json").read_text())
-    m = report["metrics"]
-    assert report["n_samples"] == 1000 and m["n_events"] == 4
-    assert m["event_recall"] == 1.0 and m["detection_delays"] == [0, 0, 0, 0]
-    assert m["precision"] == 1.0  # the four spikes and nothing else
-    assert report["model"].startswith("SigmaThreshold(anomaly_detector=StandardScaler() | ")
+    api = prequential(SineWithSpikes(), Monitor(), progress=False)
+    assert report["n_samples"] == 1000 and report["metrics"]["n_events"] == 4
+    assert report["model"] == api.model == "Monitor()"
+    assert report["metrics"]["n_alarms"] == api.metrics["n_alarms"]
+    assert report["metrics"]["roc_auc"] == pytest.approx(api.metrics["roc_auc"])
+    assert report["metrics"]["n_imputed"] == 0
 
 
 def test_default_demo_writes_the_png(demo):
@@ -41,46 +44,32 @@ def test_table_is_printed(capsys):
     table = capsys.readouterr().out
     assert "rolling ROC-AUC (5000)" in table
     assert "120" in table.splitlines()[2]
+    assert any(line.startswith("values imputed  ") for line in table.splitlines())
 
 
 @pytest.mark.parametrize(
     ("args", "model"),
     [
-        (["--threshold", "fixed", "--value", "0.5"], "FixedThreshold("),
-        (["--threshold", "spot", "--q", "0.01"], "SPOTThreshold("),
-        (["--threshold", "quantile", "--scaler", "minmax", "--module", "cho"], "QuantileThr"),
-        (["--threshold", "none", "--scaler", "none", "--module", "srivastava"], "RollingDetector("),
+        (["--threshold", "fixed", "--value", "0.5"], "threshold=functools.partial(<class"),
+        (["--threshold", "spot", "--q", "0.01"], "SPOTThreshold'>, q=0.01)"),
+        (["--threshold", "quantile", "--module", "cho"], "module=Cho"),
+        (["--threshold", "none", "--module", "srivastava"], "threshold=None"),
+        (["--k", "3", "--block-size", "16"], "SigmaThreshold'>, k=3.0)"),
     ],
 )
-def test_threshold_scaler_and_module_options(args, model, tmp_path):
+def test_threshold_and_module_options(args, model, tmp_path):
     out = tmp_path / "r.json"
     common = ["replay", "--limit", "80", "--hidden", "4", "--quiet", "--json", str(out)]
     assert main([*common, *args]) == 0
     report = json.loads(out.read_text())
-    assert report["model"].startswith(model) and report["n_samples"] == 80
+    assert report["model"].startswith("Monitor(detector=RollingDetector(")
+    assert model in report["model"] and report["n_samples"] == 80
 
 
-def test_console_module_runs_in_a_subprocess(tmp_path):
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "streamad.cli",
-            "replay",
-            "--limit",
-            "60",
-            "--hidden",
-            "4",
-            "--json",
-            str(tmp_path / "r.json"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert run.returncode == 0, run.stderr
-    assert "rolling ROC-AUC" in run.stdout and "Traceback" not in run.stderr
-    assert json.loads((tmp_path / "r.json").read_text())["n_samples"] == 60
+def test_model_options_default_to_none_meaning_the_monitors_defaults():
+    args = build_parser().parse_args(["replay"])
+    assert [args.module, args.window, args.hidden, args.lr, args.seed] == [None] * 5
+    assert [args.threshold, args.k, args.q, args.value, args.accept_after] == [None] * 5
 
 
 def test_version(capsys):
@@ -94,6 +83,7 @@ def test_help_lists_examples(capsys):
     assert main(["replay", "--help"]) == 0
     text = capsys.readouterr().out
     assert "examples:" in text and "--creditcard" in text and "--threads" in text
+    assert "--delimiter" in text and "--train" in text and "defaults:" in text
 
 
 def _csv(path, text, gz=False):
@@ -107,29 +97,9 @@ def _csv(path, text, gz=False):
 def test_csv_source_with_label_and_excluded_column(tmp_path, capsys):
     rows = "".join(f"{i},{(i % 5) / 4},{int(i == 30)}\n" for i in range(50))
     path = _csv(tmp_path / "m.csv.gz", "time,cpu,anomaly\n" + rows, gz=True)
-    assert (
-        main(
-            [
-                "replay",
-                "--csv",
-                path,
-                "--label",
-                "anomaly",
-                "--exclude",
-                "time",
-                "--hidden",
-                "4",
-                "--threshold",
-                "quantile",
-                "--q",
-                "0.9",
-                "--quiet",
-                "--json",
-                str(tmp_path / "r.json"),
-            ]
-        )
-        == 0
-    )
+    args = ["replay", "--csv", path, "--label", "anomaly", "--exclude", "time", "--hidden", "4"]
+    args += ["--threshold", "quantile", "--q", "0.9", "--quiet", "--json", str(tmp_path / "r.json")]
+    assert main(args) == 0
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["n_samples"] == 50 and report["metrics"]["n_events"] == 1
 
@@ -149,8 +119,12 @@ BAD = {
     "missing smd machine": (["--smd", "{tmp}/machine-9-9"], "not found"),
     "smd root without machine": (["--smd", "{smd}"], "--machine"),
     "label without csv": (["--label", "y"], "--label only applies to --csv"),
+    "delimiter without csv": (["--delimiter", ";"], "--delimiter only applies to --csv"),
+    "long delimiter": (["--csv", "{ok}", "--delimiter", ";;"], "one character"),
     "json into a missing folder": (["--json", "{tmp}/no/r.json"], "does not exist"),
     "bad creditcard": (["--creditcard", "{ok}"], "Class"),
+    "missing train file": (["--train", "{tmp}/nope.csv"], "not found"),
+    "removed scaler option": (["--scaler", "minmax"], "unrecognized arguments: --scaler"),
 }
 
 
@@ -173,41 +147,22 @@ def test_bad_input_is_one_line_and_status_2(case, tmp_path, capsys):
 
 
 def test_creditcard_through_the_cli_matches_the_api(data_dir, tmp_path):
-    from river import preprocessing
-
-    from streamad import RollingDetector
+    from streamad import Monitor
     from streamad.datasets import CreditCard
     from streamad.evaluate import prequential
     from streamad.modules import Sutskever
 
     path = data_dir / "creditcard" / "creditcard.csv.gz"
+    options = ["--module", "sutskever", "--window", "10", "--hidden", "8", "--lr", "0.005"]
     code = main(
-        [
-            "replay",
-            "--creditcard",
-            str(path),
-            "--limit",
-            "700",
-            "--module",
-            "sutskever",
-            "--window",
-            "10",
-            "--hidden",
-            "8",
-            "--lr",
-            "0.005",
-            "--threshold",
-            "none",
-            "--quiet",
-            "--json",
-            str(tmp_path / "cc.json"),
-        ]
+        ["replay", "--creditcard", str(path), "--limit", "700", *options, "--threshold", "none"]
+        + ["--quiet", "--json", str(tmp_path / "cc.json")]
     )
     assert code == 0
     cli = json.loads((tmp_path / "cc.json").read_text())["metrics"]
-    model = preprocessing.StandardScaler() | RollingDetector(
-        module=Sutskever, window_size=10, lr=0.005, hidden_size=8
+    detector = Monitor().detector_.clone(
+        {"module": Sutskever, "window_size": 10, "lr": 0.005, "hidden_size": 8}
     )
-    api = prequential(CreditCard(path), model, max_samples=700).metrics
-    assert cli["rolling_roc_auc"] == pytest.approx(api["rolling_roc_auc"])
-    assert cli["pr_auc"] == pytest.approx(api["pr_auc"])
+    api = prequential(CreditCard(path), Monitor(detector, threshold=None), max_samples=700)
+    assert cli["rolling_roc_auc"] == pytest.approx(api.metrics["rolling_roc_auc"])
+    assert cli["pr_auc"] == pytest.approx(api.metrics["pr_auc"])

@@ -19,12 +19,12 @@ def test_keyed_detector_makes_a_monitor_per_key():
 
 def test_asyncio_stream_runs_a_monitor_and_reports_calibrated_alarms():
     async def samples():
-        for i in range(60):
+        for i in range(100):
             yield {"value": float(i % 7)}
 
     async def main():
         return [r async for r in detect(samples())]
 
     results = asyncio.run(main())
-    assert len(results) == 60 and results[-1].alarm.calibrated is not None
+    assert len(results) == 100 and results[-1].alarm.calibrated is not None
     assert results[-1].to_dict()["calibrated"] == results[-1].alarm.calibrated

@@ -1,0 +1,164 @@
+"""The ``streamad`` argument parser: ``replay`` and ``watch``. Builds in milliseconds: it imports
+no model code (checked by ``tests/cli/test_fast_start.py``)."""
+
+from __future__ import annotations
+
+import argparse
+
+from streamad.cli import options
+from streamad.cli.options import Parser, count, seconds
+
+__all__ = ["DEFAULTS_NOTE", "build_parser"]
+
+#: What unset options mean; ``tests/cli/test_options.py`` checks it against streamad.Monitor().
+DEFAULTS_NOTE = """\
+defaults: unset detector and threshold options keep those of streamad.Monitor(): its detector
+(module stacked, window 10, hidden 16, lr 0.1, seed 42), the threshold sigma with k 2,
+accept-after 50; a StandardScaler and the input policy in front: missing, empty, NaN and inf
+values are imputed and counted, huge ones clipped."""
+
+REPLAY_EPILOG = f"""\
+examples:
+  streamad replay                                  # the built-in sine with 4 spikes
+  streamad replay --png sine.png --json sine.json  # ...with the two-panel figure and the report
+  streamad replay --creditcard data/creditcard/creditcard.csv.gz --limit 5000 \\
+      --module sutskever --window 10 --hidden 30 --lr 0.005 --threshold none
+  streamad replay --nab data/nab/realKnownCause/nyc_taxi.csv.gz
+  streamad replay --nab data/nab --series realKnownCause/nyc_taxi --threshold spot --q 1e-3
+  streamad replay --csv metrics.csv --label is_anomaly --exclude host --delimiter ';'
+  streamad replay --smd data/smd/machine-1-6 --block-size 64 --quiet --json smd.json
+
+The score of a sample is the reconstruction error of the window ending with it; an alarm is raised
+when it exceeds the threshold. Alarmed samples are not learned from. Data sets are read from local
+files only. Ctrl-C stops the run and still writes the report, the JSON and the figure of what was
+read; so does an unreadable row (then with exit status 2).
+
+{DEFAULTS_NOTE}"""
+
+WATCH_EPILOG = f"""\
+examples:
+  tail -F app.csv | streamad watch                       # CSV rows (a header first) on stdin
+  streamad watch --follow metrics.jsonl --out alarms.jsonl \\
+      --checkpoint state/monitor.ckpt --every 1000 --resume
+  streamad watch --listen 9000 --train normal.csv --train-rows 5000
+
+Each alarm is one JSON line: {{"index", "time", "score", "threshold", "calibrated", "features":
+[[name, share], ...], "imputed", "clipped", "events"}} ("index" counts samples from 0 across
+resumes; "time" is the time column's, or null); status lines go to stderr. Lines that cannot be
+read (not JSON, too few fields, text where a number belongs) are skipped and reported.
+
+checkpoints: --checkpoint saves the whole monitor every --every samples and when the run ends
+(end of input, --limit, --idle-timeout, SIGTERM, Ctrl-C), with the feed's position in
+PATH.position.json. --resume continues from it with nothing lost and nothing scored twice, even
+after a crash or kill -9: a followed file from the byte after the last sample learned (read from
+its start if it was rotated or truncated meanwhile); stdin and --listen skip the lines already
+learned, so the sender must send the stream again from its start. An --out file is cut back to
+the alarms of the samples learned, so each alarm is written once; alarms on stdout after the last
+checkpoint are written again (their "index" tells them apart).
+
+{DEFAULTS_NOTE}"""
+
+
+def _replay(commands: argparse._SubParsersAction) -> None:
+    raw = argparse.RawDescriptionHelpFormatter
+    replay = commands.add_parser(
+        "replay",
+        help="evaluate a detector on a recorded stream, test-then-train",
+        epilog=REPLAY_EPILOG,
+        description="Replay a stream through a Monitor: score each sample, then learn it.",
+        formatter_class=raw,
+    )
+    src = replay.add_argument_group("source (default: the built-in SineWithSpikes, no files)")
+    one = src.add_mutually_exclusive_group()
+    add = one.add_argument
+    add("--nab", metavar="PATH", help="a NAB series .csv[.gz], or the NAB root with --series")
+    add("--csv", metavar="PATH", help="any CSV file (gzipped or not)")
+    add("--creditcard", metavar="PATH", help="creditcard.csv[.gz] (ULB fraud)")
+    add("--smd", metavar="DIR", help="an SMD machine folder, or the SMD root with --machine")
+    add = src.add_argument
+    add("--series", metavar="NAME", help="NAB series under --nab, e.g. realKnownCause/nyc_taxi")
+    add("--machine", metavar="NAME", help="SMD machine under --smd, e.g. machine-1-6")
+    add("--split", choices=("test", "train"), help="SMD split (default test)")
+    add("--limit", type=count, metavar="N", help="stop after N samples")
+    options.add_format(replay.add_argument_group("--csv columns"))
+    options.add_model(replay)
+    replay.add_argument(
+        "--block-size",
+        type=count,
+        default=1,
+        metavar="K",
+        help="score and learn K samples at a time (alarms up to K-1 samples late)",
+    )
+    options.add_train(replay)
+    add = replay.add_argument_group("output").add_argument
+    add("--json", metavar="PATH", help="save the report as JSON")
+    add("--png", metavar="PATH", help="save the two-panel figure (signal and alarms; scores)")
+    add("--quiet", action="store_true", help="no progress bar and no table")
+
+
+def _watch(commands: argparse._SubParsersAction) -> None:
+    watch = commands.add_parser(
+        "watch",
+        help="run a Monitor on a live feed and write its alarms as JSON lines",
+        epilog=WATCH_EPILOG,
+        description="Watch a live feed: score each sample, write each alarm, then learn it.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    feed = watch.add_argument_group("feed (default: standard input)")
+    one = feed.add_mutually_exclusive_group()
+    one.add_argument("--follow", metavar="PATH", help="a file to follow as it grows (tail -F)")
+    one.add_argument(
+        "--listen",
+        type=int,
+        metavar="PORT",
+        help="a TCP port to read lines from, one sender at a time (0: a free port, told on stderr)",
+    )
+    add = feed.add_argument
+    add("--host", default="127.0.0.1", help="address --listen binds (default %(default)s)")
+    add(
+        "--format",
+        choices=("auto", "csv", "json"),
+        default="auto",
+        help="CSV rows under a header line, or JSON objects (default: from the first line)",
+    )
+    add("--columns", metavar="A,B,...", help="the CSV column names, for a feed with no header")
+    options.add_format(feed, time=True)
+    add("--limit", type=count, metavar="N", help="stop after N samples (counted across resumes)")
+    add(
+        "--idle-timeout",
+        type=seconds,
+        metavar="S",
+        help="stop when nothing arrives for S seconds (default: wait for ever)",
+    )
+    options.add_model(watch)
+    options.add_train(watch)
+    add = watch.add_argument_group("output").add_argument
+    add("--out", metavar="PATH", help="write the alarm lines to PATH (default stdout)")
+    add("--top", type=count, default=5, metavar="N", help="features listed per alarm (default 5)")
+    add(
+        "--status-every",
+        type=seconds,
+        default=10.0,
+        metavar="S",
+        help="seconds between status lines on stderr (default 10; 0: none)",
+    )
+    add = watch.add_argument_group("checkpoints").add_argument
+    add("--checkpoint", metavar="PATH", help="save the monitor and the feed position to PATH")
+    add("--every", type=count, default=1000, metavar="N", help="samples between saves (1000)")
+    add("--resume", action="store_true", help="continue from --checkpoint if it exists")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``streamad`` command."""
+    from streamad import __version__
+
+    parser = Parser(
+        prog="streamad",
+        description="Online anomaly detection with LSTM autoencoders.",
+        epilog="streamad replay --help and streamad watch --help show each command's options.",
+    )
+    parser.add_argument("--version", action="version", version=f"streamad {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+    _replay(commands)
+    _watch(commands)
+    return parser
