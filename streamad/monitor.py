@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import math
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -232,8 +233,7 @@ class Monitor(anomaly.base.AnomalyDetector):
         trusted = self._trusted(scored.guarded)
         learn = self._decide(alarm) and trusted
         self._learn_inputs(x, scored.guarded)
-        if trusted:
-            self._learn_score(scored.score, y, scored.guarded.x)
+        self._learn_score(scored.score if trusted else math.nan, y, scored.guarded.x)
         if learn:
             self.detector_.learn_one(scored.z)
             self.n_learned += 1
@@ -256,7 +256,7 @@ class Monitor(anomaly.base.AnomalyDetector):
         learned ``SCORE_WARMUP`` samples (an untrained autoencoder's errors say nothing)."""
         if self.n_learned < SCORE_WARMUP:
             return
-        if self.filter_ is not None:
+        if self.filter_ is not None and not math.isnan(score):  # NaN: an untrusted sample
             self.filter_.update_threshold(score, y)
         if self.calibration_ is not None:
             self.calibration_.learn(score, x)
@@ -403,8 +403,7 @@ class Monitor(anomaly.base.AnomalyDetector):
             skip.append(not learn)
             self.n_protected += trusted and not learn
             self.n_untrusted += not trusted
-            if trusted:
-                self._learn_score(score, label, g.x)
+            self._learn_score(score if trusted else math.nan, label, g.x)
             self.n_learned += learn
             self.n_seen += 1
         if zs:

@@ -112,7 +112,14 @@ class Likelihood:
         return likelihood
 
     def learn(self, score: float, x: Any = None) -> None:
-        """Learn ``score`` (and the value of a one-feature ``x``, for the range rule)."""
+        """Learn ``score`` (and the value of a one-feature ``x``, for the range rule).
+
+        A score that is not finite (NaN: a sample the monitor does not learn from) leaves the
+        likelihood's history alone but its value still widens the range seen.
+        """
+        value = self._value(x)
+        if value is not None:
+            self._low, self._high = min(self._low, value), max(self._high, value)
         if not math.isfinite(score):
             return
         if len(self._averages) >= self.warmup:
@@ -126,9 +133,6 @@ class Likelihood:
             old = self._averages.popleft()
             self._sum -= old
             self._sum_sq -= old * old
-        value = self._value(x)
-        if value is not None:
-            self._low, self._high = min(self._low, value), max(self._high, value)
 
     def get_state(self) -> dict[str, Any]:
         return {
