@@ -45,9 +45,7 @@ VARIANTS: dict[str, Callable[..., Monitor]] = {
     "stacked-lr0.1": lambda **kw: Monitor(
         RollingDetector(Stacked, lr=0.1, clip_grad=1.0, score_mode="max"), **kw
     ),
-    "srivastava-max": lambda **kw: Monitor(
-        RollingDetector(clip_grad=1.0, score_mode="max"), **kw
-    ),
+    "srivastava-max": lambda **kw: Monitor(RollingDetector(clip_grad=1.0, score_mode="max"), **kw),
     "stacked-window": lambda **kw: Monitor(RollingDetector(Stacked, lr=0.1, clip_grad=1.0), **kw),
     "no-protection": lambda **kw: Monitor(protect=False, **kw),
     "clip10": lambda **kw: Monitor(guard=Guard(clip_sigma=10.0), **kw),

@@ -117,9 +117,9 @@ def step(model: Any, x: dict, learn: bool) -> Alarm:
     """Score ``x``, decide and explain the alarm, then learn ``x``: one model step.
 
     A model with ``process_one`` (a :class:`~streamad.Monitor`) takes the step itself, its
-    alarm calibrated. Any other needs ``score_one`` and ``learn_one``; with ``classify`` (a River anomaly filter)
-    it decides alarms, with a numeric ``threshold`` it reports it, and with ``feature_errors``
-    (its own or its innermost detector's) the score is explained.
+    alarm calibrated. Any other needs ``score_one`` and ``learn_one``; with ``classify`` (a
+    River anomaly filter) it decides alarms, with a numeric ``threshold`` it reports it, and
+    with ``feature_errors`` (its own or its innermost detector's) the score is explained.
     """
     if learn and callable(getattr(model, "process_one", None)):  # a Monitor: its own step
         return model.process_one(x)

@@ -17,8 +17,9 @@ class Percentile:
     ``calibrate`` gives None until ``warmup`` scores are learned. The map is monotone, so it
     keeps every ranking (ROC-AUC is unchanged), and it reads the same on every stream: 0.99 is
     "higher than 99% of the scores this stream gave lately" (in a Monitor: the scores of every
-    trusted sample, alarms included, so a long anomaly raises the bar as it goes on). Scores that are not finite are
-    not learned. Costs O(log window) to calibrate and O(window) (a memory move) to learn.
+    trusted sample, alarms included, so a long anomaly raises the bar as it goes on). Scores
+    that are not finite are not learned. Costs O(log window) to calibrate and O(window) (a
+    memory move) to learn.
 
     Parameters
     ----------
