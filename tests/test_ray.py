@@ -77,7 +77,7 @@ def test_importing_streamad_never_imports_ray():
 def test_streamad_ray_says_what_to_install_when_ray_is_absent(monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` now fails as if absent
     monkeypatch.delitem(sys.modules, "streamad.ray", raising=False)
-    with pytest.raises(ImportError, match=r"pip install 'streamad\[ray\]'"):
+    with pytest.raises(ImportError, match=r"pip install 'streamad-lstm\[ray\]'"):
         importlib.import_module("streamad.ray")
 
 
