@@ -34,6 +34,11 @@ class NABSource:
     def __repr__(self) -> str:
         return repr(self.series)
 
+    @property
+    def timestamps(self) -> list[str]:
+        """The series' timestamps, for the report's and the figure's time axis."""
+        return self.series.timestamps
+
     def __iter__(self) -> Any:
         labels = iter(self.series.labels)
         for x, _ in self.values:

@@ -121,6 +121,7 @@ def replay(args: argparse.Namespace) -> int:
                 max_samples=args.limit,
                 store_values=bool(args.png),
                 progress=False if args.quiet else None,
+                timestamps=getattr(source, "timestamps", None),  # the Reader hides them
             )
     report.metrics.update(_input_counts(source, monitor))
     report.metrics.update(_nab(source, report))

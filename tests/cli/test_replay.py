@@ -146,6 +146,14 @@ def test_nab_series_reports_the_nab_score(tmp_path, capsys):
     assert "NAB score " in main_table(tmp_path, path)
     code, again = _run(tmp_path, "--nab", str(tmp_path / "nab"), "--series", "demo/spiky_series")
     assert code == 0 and again is not None and "nab_score" in again["metrics"]
+    # the series' timestamps reach the report (the figure's time axis and the alarm list)
+    assert again["times"] and again["times"][0] == _first_timestamp(path)
+
+
+def _first_timestamp(path) -> str:
+    with gzip.open(path, "rt") if str(path).endswith(".gz") else open(path) as f:
+        next(f)
+        return next(f).split(",")[0]
 
 
 def main_table(tmp_path, path) -> str:
