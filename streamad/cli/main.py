@@ -40,6 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     Examples
     --------
     >>> import json, pathlib, tempfile
+    >>> from streamad.cli import main
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "sine.json"
     >>> main(["replay", "--limit", "400", "--quiet", "--json", str(path)])
     0

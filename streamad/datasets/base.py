@@ -33,6 +33,7 @@ class Stream(river_base.Dataset):
 
     Examples
     --------
+    >>> from streamad.datasets import Stream
     >>> class Ramp(Stream):
     ...     def __init__(self, n: int = 3):
     ...         super().__init__(n_features=1, n_samples=n)

@@ -30,6 +30,8 @@ class CreditCard(CSVStream):
     A two-row file in the same format:
 
     >>> import pathlib, tempfile
+    >>> from streamad.datasets import CreditCard
+    >>> from streamad.datasets.creditcard import FEATURES
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "creditcard.csv"
     >>> header = ",".join(f'"{c}"' for c in [*FEATURES, "Class"])
     >>> rows = [",".join(["0"] * 30 + ['"0"']), ",".join(["1"] * 29 + ["2.5", '"1"'])]

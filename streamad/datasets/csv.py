@@ -47,6 +47,7 @@ class CSVStream(Stream):
     Examples
     --------
     >>> import pathlib, tempfile
+    >>> from streamad.datasets import CSVStream
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "cpu.csv"
     >>> _ = path.write_text("time,cpu,mem,anomaly\\n1,0.5,0.25,0\\n2,0.75,0.5,0\\n3,9.5,0.5,1\\n")
     >>> stream = CSVStream(path, label="anomaly", exclude=["time"])
@@ -109,6 +110,7 @@ class DataFrameStream(Stream):
     Examples
     --------
     >>> import pandas as pd
+    >>> from streamad.datasets import DataFrameStream
     >>> df = pd.DataFrame({"cpu": [0.5, 0.75, 9.5], "mem": [1, 2, 2], "anomaly": [0, 0, 1]})
     >>> stream = DataFrameStream(df, label="anomaly")
     >>> stream

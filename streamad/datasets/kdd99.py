@@ -27,6 +27,7 @@ class HTTP(CSVStream):
     Examples
     --------
     >>> import pathlib, tempfile
+    >>> from streamad.datasets import HTTP
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "kdd99_http.csv"
     >>> rows = ["duration,src_bytes,dst_bytes,service", "-2.3,5.4,10.7,0", "-2.3,9.9,0.1,1"]
     >>> _ = path.write_text("\\n".join(rows))
@@ -59,6 +60,7 @@ class SMTP(CSVStream):
     Examples
     --------
     >>> import pathlib, tempfile
+    >>> from streamad.datasets import SMTP
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "smtp.csv"
     >>> rows = ["duration,src_bytes,dst_bytes,service", "0.1,7.1,5.8,0", "0.1,7.4,5.8,0"]
     >>> _ = path.write_text("\\n".join(rows))

@@ -26,6 +26,7 @@ def window_labels(timestamps: Sequence[str], windows: Sequence[tuple[str, str]])
 
     Examples
     --------
+    >>> from streamad.datasets import window_labels
     >>> window_labels(["2014-01-01 00:00:00", "2014-01-01 00:05:00", "2014-01-01 00:10:00"],
     ...               [("2014-01-01 00:05:00", "2014-01-01 00:10:00")])
     [0, 1, 1]
@@ -78,8 +79,9 @@ class NABSeries(Stream):
     Examples
     --------
     A one-series corpus in NAB's layout:
-
     >>> import json, pathlib, tempfile
+
+    >>> from streamad.datasets import NABSeries
     >>> root = pathlib.Path(tempfile.mkdtemp())
     >>> (root / "labels").mkdir(); (root / "demo").mkdir()
     >>> values = [1, 1, 9, 1, 1, 1]
@@ -154,6 +156,7 @@ def nab_corpus(root: _reader.StrPath) -> list[NABSeries]:
     Examples
     --------
     >>> import json, pathlib, tempfile
+    >>> from streamad.datasets import nab_corpus
     >>> root = pathlib.Path(tempfile.mkdtemp())
     >>> (root / "labels").mkdir(); (root / "demo").mkdir()
     >>> for name in ["a", "b"]:

@@ -43,6 +43,7 @@ class SMD(CSVStream):
     Examples
     --------
     >>> import pathlib, tempfile
+    >>> from streamad.datasets import SMD
     >>> root = pathlib.Path(tempfile.mkdtemp())
     >>> (root / "machine-0-1").mkdir()
     >>> _ = (root / "machine-0-1" / "test.csv").write_text(
@@ -90,6 +91,7 @@ def interpretation(root: _reader.StrPath, machine: str) -> list[AnomalySegment]:
     Examples
     --------
     >>> import pathlib, tempfile
+    >>> from streamad.datasets import interpretation
     >>> root = pathlib.Path(tempfile.mkdtemp())
     >>> (root / "machine-0-1").mkdir()
     >>> _ = (root / "machine-0-1" / "interpretation_label.txt").write_text("15-18:1,3\\n40-42:2\\n")

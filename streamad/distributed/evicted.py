@@ -24,6 +24,7 @@ def storable(key: Hashable) -> str | int:
 
     Examples
     --------
+    >>> from streamad.distributed.evicted import storable
     >>> storable("pump-1"), storable(7)
     ('pump-1', 7)
     """
@@ -38,6 +39,8 @@ def save_evicted(folder: str | os.PathLike, key: Hashable, serial: int, state: d
     Examples
     --------
     >>> import tempfile
+    >>> import torch
+    >>> from streamad.distributed.evicted import load_evicted, save_evicted
     >>> folder = tempfile.mkdtemp()
     >>> name = save_evicted(folder, "pump-1", 1, {"weights": torch.zeros(2)})
     >>> load_evicted(folder, name, "pump-1")["weights"].tolist()
@@ -64,6 +67,8 @@ def purge(folder: str | os.PathLike, keep: Collection[str]) -> None:
     Examples
     --------
     >>> import tempfile
+    >>> from pathlib import Path
+    >>> from streamad.distributed.evicted import purge, save_evicted
     >>> folder = tempfile.mkdtemp()
     >>> a = save_evicted(folder, "a", 1, {}); b = save_evicted(folder, "b", 2, {})
     >>> purge(folder, keep={b})
@@ -86,6 +91,7 @@ def state_nbytes(detector: Any) -> int:
     Examples
     --------
     >>> from streamad import RollingDetector
+    >>> from streamad.distributed import state_nbytes
     >>> detector = RollingDetector(seed=1)          # Sutskever, hidden_size=30, window_size=10
     >>> detector.learn_one({"value": 1.0})
     >>> 15_000 < state_nbytes(detector) < 30_000    # ~4,150 float32 weights, one feature

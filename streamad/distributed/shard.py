@@ -30,6 +30,7 @@ def shard_of(key: Hashable, n_shards: int) -> int:
 
     Examples
     --------
+    >>> from streamad.distributed import shard_of
     >>> [shard_of(k, 4) for k in ["pump-1", "pump-2", 7]]
     [1, 2, 2]
     """
@@ -44,6 +45,7 @@ class Scored:
 
     Examples
     --------
+    >>> from streamad.distributed import Scored
     >>> Scored(after=-1, positions=[0, 3], scores=[0.5, 0.25]).positions[-1]
     3
     """
@@ -61,6 +63,7 @@ class Progress:
 
     Examples
     --------
+    >>> from streamad.distributed import Progress
     >>> Progress(position=3, checkpoint=-1).batches
     []
     """
@@ -97,6 +100,7 @@ class Shard:
     --------
     >>> import tempfile, pathlib
     >>> from streamad import RollingDetector
+    >>> from streamad.distributed import Shard
     >>> from streamad.keyed import KeyedDetector
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "shard-0.pt"
     >>> model = KeyedDetector(RollingDetector(window_size=3, hidden_size=2))

@@ -53,6 +53,7 @@ class AlarmRecord:
 
     Examples
     --------
+    >>> from streamad.evaluate import AlarmRecord
     >>> alarm = AlarmRecord(412, 31.2, 4.1, (("disk_io", 0.83), ("cpu", 0.12)), 0.9995,
     ...                     "2014-02-01 10:05:00")
     >>> print(alarm)

@@ -184,6 +184,7 @@ def describe(model: Any) -> str:
     Examples
     --------
     >>> from river import anomaly, preprocessing
+    >>> from streamad.evaluate._parts import describe
     >>> model = preprocessing.MinMaxScaler() | anomaly.LocalOutlierFactor()
     >>> describe(anomaly.QuantileFilter(model, q=0.9))
     'QuantileFilter(anomaly_detector=MinMaxScaler() | LocalOutlierFactor(), q=0.9)'

@@ -81,6 +81,8 @@ def alarm_table(
 
     Examples
     --------
+    >>> from streamad.evaluate import AlarmRecord
+    >>> from streamad.evaluate._table import alarm_table
     >>> alarms = [AlarmRecord(412, 31.2, 4.1, (("disk_io", 0.83), ("cpu", 0.12)), 0.9995)]
     >>> print(alarm_table(alarms, left_out=2))
     3 alarms (the last 1 kept):

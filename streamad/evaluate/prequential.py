@@ -120,7 +120,7 @@ def prequential(
     --------
     >>> import functools
     >>> from river import preprocessing
-    >>> from streamad import RollingDetector
+    >>> from streamad import RollingDetector, prequential
     >>> from streamad.modules import Stacked
     >>> from streamad.synth import SineWithSpikes
     >>> from streamad.thresholds import SigmaThreshold

@@ -68,6 +68,9 @@ class Report:
 
     Examples
     --------
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> from streamad import Report
     >>> report = Report(metrics={"roc_auc": 0.75}, n_samples=4, model="M()", source="S()",
     ...                 scores=np.array([0.1, 0.4, 0.35, 0.8]), labels=np.array([0, 0, 1, 1]))
     >>> print(report.to_table())
@@ -132,6 +135,8 @@ class Report:
 
         Examples
         --------
+        >>> import numpy as np
+        >>> from streamad import Report
         >>> from streamad.evaluate import AlarmRecord
         >>> report = Report(metrics={}, n_samples=900, model="M()", source="S()",
         ...                 scores=np.zeros(900), alarm_list=[

@@ -50,6 +50,7 @@ def summarise(
 
     Examples
     --------
+    >>> from streamad.evaluate import summarise
     >>> m = summarise([0, 0, 1, 1, 0], [0.1, 0.2, 0.9, 0.3, 0.4], [0, 0, 1, 0, 1])
     >>> m["roc_auc"], m["best_f1"], m["event_recall"], m["detection_delays"]
     (0.8333333333333334, 0.8, 1.0, [0])

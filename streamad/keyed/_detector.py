@@ -164,6 +164,7 @@ class KeyedDetector(anomaly.base.AnomalyDetector):
 
         Examples
         --------
+        >>> from streamad import KeyedDetector
         >>> KeyedDetector(key="host").key_of({"host": "db-1", "load": 0.5})
         'db-1'
         >>> KeyedDetector(key=lambda x: int(x["load"] > 1)).key_of({"load": 0.5})

@@ -18,6 +18,7 @@ def check_key(key: object) -> str | int:
 
     Examples
     --------
+    >>> from streamad.keyed._keys import check_key
     >>> check_key("pump-1"), check_key(7)
     ('pump-1', 7)
     >>> check_key(float("nan"))
@@ -43,6 +44,7 @@ def split(x: dict, key: str | Callable[[dict], Any]) -> tuple[str | int, dict]:
 
     Examples
     --------
+    >>> from streamad.keyed._keys import split
     >>> split({"host": "db-1", "load": 0.5}, "host")
     ('db-1', {'load': 0.5})
     >>> split({"load": 0.5}, lambda x: int(x["load"] > 1))

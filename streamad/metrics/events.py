@@ -79,6 +79,7 @@ def roc_auc(y: ArrayLike, scores: ArrayLike) -> float:
 
     Examples
     --------
+    >>> from streamad.metrics import roc_auc
     >>> roc_auc([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
     0.75
     """
@@ -100,6 +101,7 @@ def pr_auc(y: ArrayLike, scores: ArrayLike) -> float:
 
     Examples
     --------
+    >>> from streamad.metrics import pr_auc
     >>> round(pr_auc([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]), 4)
     0.8333
     """
@@ -119,6 +121,7 @@ def best_f1(y: ArrayLike, scores: ArrayLike) -> tuple[float, float]:
 
     Examples
     --------
+    >>> from streamad.metrics import best_f1
     >>> best_f1([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
     (0.8, 0.35)
     """
@@ -137,6 +140,7 @@ def confusion(y: ArrayLike, alarms: ArrayLike) -> Confusion:
 
     Examples
     --------
+    >>> from streamad.metrics import confusion
     >>> confusion([0, 1, 1, 0, 0], [0, 1, 0, 1, 0])
     Confusion(tn=2, fp=1, fn=1, tp=1)
     """
@@ -152,6 +156,7 @@ def f1_score(y: ArrayLike, alarms: ArrayLike) -> float:
 
     Examples
     --------
+    >>> from streamad.metrics import f1_score
     >>> f1_score([0, 1, 1, 0, 0], [0, 1, 0, 1, 0])
     0.5
     """
@@ -166,6 +171,7 @@ def segments(y: ArrayLike) -> list[tuple[int, int]]:
 
     Examples
     --------
+    >>> from streamad.metrics import segments
     >>> segments([0, 1, 1, 0, 1])
     [(1, 3), (4, 5)]
     """
@@ -182,6 +188,7 @@ def point_adjust(y: ArrayLike, alarms: ArrayLike) -> NDArray[np.bool_]:
 
     Examples
     --------
+    >>> from streamad.metrics import point_adjust
     >>> point_adjust([0, 1, 1, 1, 0], [1, 0, 1, 0, 0]).astype(int).tolist()
     [1, 1, 1, 1, 0]
     """
@@ -198,6 +205,7 @@ def point_adjusted_f1(y: ArrayLike, alarms: ArrayLike) -> float:
 
     Examples
     --------
+    >>> from streamad.metrics import point_adjusted_f1
     >>> round(point_adjusted_f1([0, 1, 1, 1, 0], [1, 0, 1, 0, 0]), 4)
     0.8571
     """
@@ -209,6 +217,7 @@ def detection_delays(y: ArrayLike, alarms: ArrayLike) -> list[int | None]:
 
     Examples
     --------
+    >>> from streamad.metrics import detection_delays
     >>> detection_delays([1, 1, 0, 1, 1, 1, 0, 1], [0, 1, 0, 0, 0, 0, 1, 0])
     [1, None, None]
     """
@@ -225,6 +234,7 @@ def event_recall(y: ArrayLike, alarms: ArrayLike) -> float:
 
     Examples
     --------
+    >>> from streamad.metrics import event_recall
     >>> event_recall([1, 1, 0, 1, 1, 1, 0, 1], [0, 1, 0, 0, 0, 0, 1, 0])
     0.3333333333333333
     """

@@ -82,6 +82,7 @@ def probation_length(n_rows: int, probation_percent: float = 0.15) -> int:
 
     Examples
     --------
+    >>> from streamad.metrics import probation_length
     >>> probation_length(4032), probation_length(10320)
     (604, 750)
     """
@@ -93,6 +94,7 @@ def scaled_sigmoid(y: ArrayLike) -> NDArray[np.float64]:
 
     Examples
     --------
+    >>> from streamad.metrics import scaled_sigmoid
     >>> scaled_sigmoid([-1.0, 0.0, 3.5]).round(4)
     array([ 0.9866,  0.    , -1.    ])
     """
@@ -151,6 +153,8 @@ def score_file(
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from streamad.metrics import score_file
     >>> scores = np.zeros(1000)
     >>> scores[[600, 900]] = 1.0  # on the first row of the window, and a late false alarm
     >>> score_file(scores, [[600, 649]], threshold=0.5)
@@ -188,6 +192,7 @@ def normalised_score(raw_score: float, n_windows: int, profile: Profile = STANDA
 
     Examples
     --------
+    >>> from streamad.metrics import normalised_score
     >>> round(normalised_score(46.634450197137596, 116), 4)  # numenta, standard profile
     70.1011
     """

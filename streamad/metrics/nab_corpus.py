@@ -58,6 +58,8 @@ def score_corpus(
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from streamad.metrics import score_corpus
     >>> a, b = np.zeros(1000), np.zeros(1000)
     >>> a[600] = b[950] = 1.0
     >>> score_corpus([a, b], [[[600, 649]], [[300, 349]]], threshold=0.5).score
@@ -83,6 +85,8 @@ def sweep_thresholds(
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from streamad.metrics import sweep_thresholds
     >>> s = np.zeros(1000)
     >>> s[600], s[900] = 0.9, 0.7
     >>> sweep = sweep_thresholds([s], [[[600, 649]]])
@@ -141,6 +145,8 @@ def optimise_threshold(
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from streamad.metrics import optimise_threshold
     >>> s = np.zeros(1000)
     >>> s[600], s[900] = 0.9, 0.7
     >>> optimise_threshold([s], [[[600, 649]]])

@@ -54,6 +54,8 @@ def read_nab_results(root: str | Path, detector: str) -> list[NabResult]:
     Examples
     --------
     >>> import tempfile
+    >>> from pathlib import Path
+    >>> from streamad.metrics import read_nab_results
     >>> root = Path(tempfile.mkdtemp())
     >>> (root / "labels").mkdir()
     >>> _ = (root / "labels" / "combined_windows.json").write_text(

@@ -18,6 +18,7 @@ def check_windows(windows: ArrayLike, n_rows: int) -> NDArray[np.int64]:
 
     Examples
     --------
+    >>> from streamad.metrics import check_windows
     >>> check_windows([[2, 4], [6, 6]], n_rows=10).tolist()
     [[2, 4], [6, 6]]
     """
@@ -38,6 +39,8 @@ def windows_from_limits(
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from streamad.metrics import windows_from_limits
     >>> t = np.arange("2020-01-01", "2020-01-11", dtype="datetime64[D]")
     >>> windows_from_limits(t, [["2020-01-03", "2020-01-05"]]).tolist()
     [[2, 4]]
@@ -64,6 +67,8 @@ def windows_from_labels(
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from streamad.metrics import windows_from_labels
     >>> t = np.arange(100)
     >>> windows_from_labels(t, [30, 60]).tolist()
     [[28, 32], [58, 62]]

@@ -38,6 +38,9 @@ def self_fed_lstm(
 
     Examples
     --------
+    >>> import torch
+    >>> from torch import nn
+    >>> from streamad.modules._lstm import self_fed_lstm
     >>> _ = torch.manual_seed(0)
     >>> cell = nn.LSTMCell(4, 3)
     >>> feedback = nn.Linear(3, 4)

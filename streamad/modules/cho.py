@@ -23,6 +23,8 @@ class Cho(nn.Module):
 
     Examples
     --------
+    >>> import torch
+    >>> from streamad.modules import Cho
     >>> _ = torch.manual_seed(0)
     >>> module = Cho(n_features=3, hidden_size=8)
     >>> module(torch.randn(10, 2, 3)).shape

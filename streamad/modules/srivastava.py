@@ -25,6 +25,8 @@ class Srivastava(nn.Module):
 
     Examples
     --------
+    >>> import torch
+    >>> from streamad.modules import Srivastava
     >>> _ = torch.manual_seed(0)
     >>> module = Srivastava(n_features=3, hidden_size=8)
     >>> module(torch.randn(10, 2, 3)).shape

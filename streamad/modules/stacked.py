@@ -27,6 +27,8 @@ class Stacked(nn.Module):
 
     Examples
     --------
+    >>> import torch
+    >>> from streamad.modules import Stacked
     >>> _ = torch.manual_seed(0)
     >>> module = Stacked(n_features=3, encoder_sizes=(32, 16), embedding_size=8)
     >>> module(torch.randn(10, 2, 3)).shape

@@ -35,6 +35,8 @@ class Sutskever(nn.Module):
 
     Examples
     --------
+    >>> import torch
+    >>> from streamad.modules import Sutskever
     >>> _ = torch.manual_seed(0)
     >>> module = Sutskever(n_features=3, hidden_size=8)
     >>> window = torch.randn(10, 2, 3)   # (sequence, batch, features)

@@ -21,6 +21,7 @@ def segments(labels: Any) -> list[tuple[int, int]]:
 
     Examples
     --------
+    >>> from streamad.plot._marks import segments
     >>> segments([0, 1, 1, 0, 0, 1, 0, 1])
     [(1, 3), (5, 6), (7, 8)]
     """
@@ -36,6 +37,7 @@ def datetimes(times: Sequence[Any] | None, n: int) -> NDArray[np.datetime64] | N
 
     Examples
     --------
+    >>> from streamad.plot._marks import datetimes
     >>> datetimes(["2014-02-01 10:00:00", "2014-02-01 10:05:00"], 2)
     array(['2014-02-01T10:00:00.000', '2014-02-01T10:05:00.000'], dtype='datetime64[ms]')
     >>> datetimes(["10:00", "10:05"], 2) is None, datetimes([1.0, 2.0], 2) is None
@@ -74,6 +76,7 @@ def to_blame(blame: Blame, alarms: NDArray[np.bool_], names: Sequence[str]) -> N
     Examples
     --------
     >>> import numpy as np
+    >>> from streamad.plot._marks import to_blame
     >>> to_blame({1: [("b", 0.8), ("a", 0.2)]}, np.array([False, True, True]), ["a", "b"])
     array([ 1, -1])
     """
@@ -95,6 +98,7 @@ def most_blamed(blame: Blame, k: int) -> list[str]:
 
     Examples
     --------
+    >>> from streamad.plot._marks import most_blamed
     >>> most_blamed({3: [("a", 0.6), ("b", 0.4)], 9: [("b", 0.9), ("c", 0.1)]}, 2)
     ['b', 'a']
     """
@@ -114,6 +118,7 @@ def blame_matrix(blame: Blame, names: Sequence[str], n: int, bins: int) -> NDArr
 
     Examples
     --------
+    >>> from streamad.plot._marks import blame_matrix
     >>> blame_matrix({0: [("a", 0.7), ("b", 0.3)], 3: [("b", 1.0)]}, ["b", "a"], 4, 2)
     array([[0.3, 1. ],
            [0.7, 0. ]])

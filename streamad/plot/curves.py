@@ -30,6 +30,7 @@ def roc_points(scores: ArrayLike, labels: ArrayLike) -> tuple[NDArray, NDArray]:
 
     Examples
     --------
+    >>> from streamad.plot import roc_points
     >>> fpr, tpr = roc_points([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1])
     >>> fpr.tolist(), tpr.tolist()
     ([0.0, 0.0, 0.5, 0.5, 1.0], [0.0, 0.5, 0.5, 1.0, 1.0])
@@ -46,6 +47,7 @@ def pr_points(scores: ArrayLike, labels: ArrayLike) -> tuple[NDArray, NDArray]:
 
     Examples
     --------
+    >>> from streamad.plot import pr_points
     >>> recall, precision = pr_points([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1])
     >>> recall.tolist(), precision.round(3).tolist()
     ([0.0, 0.5, 0.5, 1.0, 1.0], [1.0, 1.0, 0.5, 0.667, 0.5])
@@ -64,6 +66,7 @@ def score_distributions(
     Examples
     --------
     >>> import numpy as np
+    >>> from streamad.plot import score_distributions
     >>> rng = np.random.default_rng(42)
     >>> scores = np.r_[rng.normal(0, 1, 500), rng.normal(4, 1, 20)]
     >>> labels = np.r_[np.zeros(500), np.ones(20)]
@@ -95,6 +98,7 @@ def roc_curve(scores: ArrayLike, labels: ArrayLike, path: SavePath = None) -> An
 
     Examples
     --------
+    >>> from streamad.plot import roc_curve
     >>> figure = roc_curve([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1])
     >>> figure.axes[0].get_legend_handles_labels()[1]
     ['ROC-AUC 0.750', 'random']
@@ -119,6 +123,7 @@ def pr_curve(scores: ArrayLike, labels: ArrayLike, path: SavePath = None) -> Any
 
     Examples
     --------
+    >>> from streamad.plot import pr_curve
     >>> figure = pr_curve([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1])
     >>> figure.axes[0].get_legend_handles_labels()[1]
     ['PR-AUC 0.833', 'anomaly rate 0.500']
@@ -146,6 +151,7 @@ def confusion_matrix(labels: ArrayLike, alarms: ArrayLike, path: SavePath = None
 
     Examples
     --------
+    >>> from streamad.plot import confusion_matrix
     >>> figure = confusion_matrix([0, 1, 1, 0, 0], [0, 1, 0, 1, 0])
     >>> [text.get_text() for text in figure.axes[0].texts]
     ['2', '1', '1', '1']

@@ -150,6 +150,7 @@ def signal_with_alarms(
     Examples
     --------
     >>> import numpy as np
+    >>> from streamad.plot import signal_with_alarms
     >>> t = np.arange(200)
     >>> values = np.c_[np.sin(t / 10), np.cos(t / 10)]
     >>> values[50, 1] += 3

@@ -32,6 +32,7 @@ def curve_shift(stream: Iterable[Sample], shift: int) -> Iterator[Sample]:
 
     Examples
     --------
+    >>> from streamad.synth import curve_shift
     >>> stream = [({"v": float(i)}, int(i in (4, 7, 8))) for i in range(10)]
     >>> [(x["v"], y) for x, y in curve_shift(stream, shift=2)]
     [(0.0, 0), (1.0, 0), (2.0, 1), (3.0, 1), (5.0, 1), (6.0, 1), (9.0, 0)]

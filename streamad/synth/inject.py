@@ -40,6 +40,8 @@ def jitter(segment: np.ndarray, rng: np.random.Generator, sigma: float = 0.5) ->
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from streamad.synth import jitter
     >>> rng = np.random.default_rng(0)
     >>> out = jitter(np.zeros((1000, 2)), rng, sigma=0.5)
     >>> round(float(out.std()), 2)
@@ -54,6 +56,8 @@ def scaling(segment: np.ndarray, rng: np.random.Generator, sigma: float = 0.5) -
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from streamad.synth import scaling
     >>> out = scaling(np.ones((3, 2)), np.random.default_rng(0))
     >>> out.round(3)
     array([[1.063, 0.934],
@@ -72,6 +76,8 @@ def rotation(segment: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from streamad.synth import rotation
     >>> x = np.array([[3.0, 4.0], [1.0, 0.0]])
     >>> out = rotation(x, np.random.default_rng(0))
     >>> np.linalg.norm(out, axis=1).round(6)
@@ -95,6 +101,8 @@ def permutation(segment: np.ndarray, rng: np.random.Generator, max_pieces: int =
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from streamad.synth import permutation
     >>> x = np.arange(6.0).reshape(6, 1)
     >>> permutation(x, np.random.default_rng(1)).ravel()
     array([4., 5., 0., 1., 2., 3.])
@@ -117,6 +125,8 @@ def natural_cubic_spline(knots_x: np.ndarray, knots_y: np.ndarray, x: np.ndarray
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from streamad.synth.inject import natural_cubic_spline
     >>> natural_cubic_spline(np.array([0.0, 1.0, 2.0]), np.array([0.0, 1.0, 0.0]),
     ...                      np.array([0.0, 0.5, 1.0]))
     array([0.    , 0.6875, 1.    ])
@@ -153,6 +163,8 @@ def magnitude_warp(
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from streamad.synth import magnitude_warp
     >>> out = magnitude_warp(np.ones((50, 1)), np.random.default_rng(0))
     >>> bool(np.all(np.abs(np.diff(out[:, 0])) < 0.2))  # smooth
     True
@@ -173,6 +185,8 @@ def spike(segment: np.ndarray, rng: np.random.Generator, magnitude: float = 6.0)
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from streamad.synth import spike
     >>> out = spike(np.zeros((5, 2)), np.random.default_rng(0))
     >>> int(np.flatnonzero(np.abs(out).sum(axis=1))[0]), np.abs(out).max()
     (4, np.float64(6.0))
@@ -188,6 +202,8 @@ def level_shift(segment: np.ndarray, rng: np.random.Generator, shift: float = 3.
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from streamad.synth import level_shift
     >>> level_shift(np.zeros((2, 2)), np.random.default_rng(2))
     array([[ 3., -3.],
            [ 3., -3.]])

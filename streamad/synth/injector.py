@@ -101,7 +101,7 @@ class Inject(Stream):
 
     Examples
     --------
-    >>> from streamad.synth import SineWithSpikes
+    >>> from streamad.synth import Inject, SineWithSpikes
     >>> from streamad.synth.inject import level_shift
     >>> stream = Inject(SineWithSpikes(spikes=()), kinds=(level_shift,), rate=0.01, seed=7)
     >>> n_anomalous = sum(y for _, y in stream)

@@ -23,6 +23,8 @@ def sensor_signals(
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from streamad.synth import sensor_signals
     >>> x = sensor_signals(2000, 4, 2, 0.0, np.random.default_rng(0))
     >>> x.shape, int(np.linalg.matrix_rank(x - x.mean(axis=0)))  # 4 sensors, 2 sinusoids
     ((2000, 4), 2)
@@ -85,6 +87,7 @@ class SensorStream(Stream):
 
     Examples
     --------
+    >>> from streamad.synth import SensorStream
     >>> stream = SensorStream(n_features=4, n=2000, seed=0)
     >>> x, y = next(iter(stream))
     >>> sorted(x), y

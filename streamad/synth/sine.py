@@ -25,6 +25,7 @@ def sine_with_spikes(
 
     Examples
     --------
+    >>> from streamad.synth import sine_with_spikes
     >>> values, labels = sine_with_spikes(4, [(2, 10.0)])
     >>> values.round(4), labels
     (array([ 0.    ,  0.125 , 10.2498,  0.3747]), array([0, 0, 1, 0]))
@@ -65,6 +66,7 @@ class SineWithSpikes(Stream):
 
     Examples
     --------
+    >>> from streamad.synth import SineWithSpikes
     >>> stream = SineWithSpikes()
     >>> [round(x["value"], 3) for x, _ in stream.take(3)]
     [0.0, 0.125, 0.25]

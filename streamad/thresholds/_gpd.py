@@ -24,6 +24,7 @@ def gpd_log_likelihood(peaks: ArrayLike, gamma: float, sigma: float) -> float:
 
     Examples
     --------
+    >>> from streamad.thresholds._gpd import gpd_log_likelihood
     >>> round(gpd_log_likelihood([1.0, 2.0], gamma=0.0, sigma=1.5), 4)  # exponential
     -2.8109
     """
@@ -74,6 +75,7 @@ def fit_gpd(peaks: ArrayLike) -> tuple[float, float]:
     Examples
     --------
     >>> import numpy as np
+    >>> from streamad.thresholds import fit_gpd
     >>> rng = np.random.default_rng(42)
     >>> u = rng.random(20_000)
     >>> gamma, sigma = 0.3, 2.0
@@ -134,6 +136,7 @@ def pot_quantile(t: float, gamma: float, sigma: float, q: float, n: int, n_peaks
 
     Examples
     --------
+    >>> from streamad.thresholds import pot_quantile
     >>> round(pot_quantile(t=2.0, gamma=0.0, sigma=1.0, q=1e-3, n=1000, n_peaks=20), 3)
     4.996
     """

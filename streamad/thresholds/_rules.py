@@ -32,6 +32,7 @@ def exceeds(score: float, threshold: float | None) -> bool:
 
     Examples
     --------
+    >>> from streamad.thresholds._rules import exceeds
     >>> exceeds(2.0, 1.5), exceeds(1.5, 1.5), exceeds(9.0, None)
     (True, False, False)
     """
@@ -43,6 +44,7 @@ def sigma_threshold(mean: float, std: float, k: float) -> float:
 
     Examples
     --------
+    >>> from streamad.thresholds._rules import sigma_threshold
     >>> sigma_threshold(1.0, 0.5, k=2.0)
     2.0
     """
@@ -77,6 +79,7 @@ def alarm_counts(
 
     Examples
     --------
+    >>> from streamad.thresholds import alarm_counts
     >>> t, tp, fp = alarm_counts([0.1, 0.4, 0.35, 0.8, 0.4], [0, 0, 1, 1, 0])
     >>> t.tolist(), tp.tolist(), fp.tolist()
     ([0.8, 0.4, 0.35, 0.1], [1, 1, 2, 2], [0, 2, 2, 3])
@@ -112,6 +115,7 @@ def threshold_from_pr_curve(
 
     Examples
     --------
+    >>> from streamad.thresholds import threshold_from_pr_curve
     >>> scores = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]
     >>> labels = [0, 0, 1, 0, 1, 1]
     >>> round(threshold_from_pr_curve(scores, labels), 3)  # 3 alarms: precision = recall = 2/3

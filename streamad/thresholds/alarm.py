@@ -36,6 +36,7 @@ class Alarm:
 
     Examples
     --------
+    >>> from streamad.thresholds import Alarm
     >>> alarm = Alarm(3.21, 1.05, True, (("dim_3", 0.41), ("dim_7", 0.22), ("dim_1", 0.37)))
     >>> print(alarm)
     ALARM score 3.21 > threshold 1.05: dim_3 41%, dim_7 22%, dim_1 37%
@@ -75,6 +76,7 @@ def attribution(errors: Mapping[str, float]) -> tuple[tuple[str, float], ...]:
 
     Examples
     --------
+    >>> from streamad.thresholds import attribution
     >>> attribution({"a": 1.0, "b": 3.0, "c": 0.0})
     (('b', 0.75), ('a', 0.25), ('c', 0.0))
     """
@@ -153,6 +155,7 @@ def top_k_hit_rate(
 
     Examples
     --------
+    >>> from streamad.thresholds import top_k_hit_rate
     >>> rankings = [["a", "b", "c", "d"], ["c", "a", "d", "b"], ["a", "b", "c", "d"]]
     >>> truth = [{"a", "c"}, {"a", "b"}, set()]
     >>> top_k_hit_rate(rankings, truth, p=100)  # (1/2 + 1/2) / 2
