@@ -1,6 +1,6 @@
 """Throughput of one detector per key: KeyedDetector in one process, and over 1 and 2 Ray shards.
 
-    python benchmarks/bench_keyed.py [--keys 1000] [--events-per-key 5] [--repeats 3]
+    python benchmarks/bench_keyed.py [--keys 1000] [--events-per-key 5] [--repeats 3] [--no-ray]
 
 For each set-up a stream of ``keys x events-per-key`` samples (keys round-robin) is run once to
 create the detectors, then ``repeats`` more times, the set-ups taking turns; the table gives the
@@ -8,14 +8,17 @@ median events/s of those timed passes (steady state: every key's detector exists
 one thread per process (the driver and each Ray actor), so Ray's shards are the only
 parallelism. Rows cover ``RollingDetector(Sutskever)`` (hidden_size=30,
 window_size=10) and a trivial one (a running mean), which shows the routing and
-transport overhead alone. It also measures the bytes per default detector: its saved state, and
-the process memory (RSS) of 2,000 live ones.
+transport overhead alone. For the RollingDetector, "one process, NumPy kernel" runs the path
+before the compiled kernel (``STREAMAD_KERNEL=numpy`` while its detectors are built) in the same
+run, in turns with the others. It also measures the bytes per default detector: its saved
+state, and the process memory (RSS) of 2,000 live ones.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import os
 import statistics
 import time
 
@@ -71,15 +74,25 @@ def bytes_per_detector(n: int = 2000) -> tuple[int, float]:
 
 
 class InProcess:
-    """The stream through one KeyedDetector in this process."""
+    """The stream through one KeyedDetector in this process; ``backend`` (a STREAMAD_KERNEL
+    value) is in force while it runs, so its detectors' kernels are built on that backend."""
 
-    def __init__(self, template) -> None:
+    def __init__(self, template, backend: str = "compiled") -> None:
         self.model = KeyedDetector(template, max_keys=None)
+        self.backend = backend
 
     def run_pass(self, stream: list[dict]) -> None:
-        for x in stream:
-            self.model.score_one(x)
-            self.model.learn_one(x)
+        before = os.environ.get("STREAMAD_KERNEL")
+        os.environ["STREAMAD_KERNEL"] = self.backend
+        try:
+            for x in stream:
+                self.model.score_one(x)
+                self.model.learn_one(x)
+        finally:
+            if before is None:
+                del os.environ["STREAMAD_KERNEL"]
+            else:
+                os.environ["STREAMAD_KERNEL"] = before
 
     def close(self) -> None:
         pass
@@ -158,6 +171,8 @@ def main() -> None:
         )
     for name, (template, per_key) in detectors.items():
         setups: dict[str, InProcess | OnRay] = {"one process": InProcess(template)}
+        if isinstance(template, RollingDetector):
+            setups["one process, NumPy kernel"] = InProcess(template, backend="numpy")
         for n_shards in [] if args.no_ray else [1, 2]:
             label = f"Ray, {n_shards} shard{'s' * (n_shards > 1)}"
             setups[label] = OnRay(template, n_shards, args.batch_size)
@@ -168,9 +183,9 @@ def main() -> None:
         f"\n{args.keys:,} keys, batch {args.batch_size}, median of {args.repeats} passes, "
         "torch 1 thread per process"
     )
-    print(f"{'detector, events per key':<34}{'set-up':<16}{'events/s':>12}")
+    print(f"{'detector, events per key':<34}{'set-up':<28}{'events/s':>12}")
     for name, setup, rate in rows:
-        print(f"{name:<34}{setup:<16}{rate:>12,.0f}")
+        print(f"{name:<34}{setup:<28}{rate:>12,.0f}")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Speed of streamad's exact, block and replay modes against deep-river and River, in one process.
 
-    python benchmarks/bench_speed.py [--repeats 3] [--samples 400]
+    python benchmarks/bench_speed.py [--repeats 3] [--samples 400] [--startup]
 
 Every configuration runs the seed's score-then-learn loop (30 features, hidden 30, SGD lr 0.005,
 the Sutskever module unless stated) on the same generated stream, interleaved with the references
@@ -9,23 +9,32 @@ deep-river's ``RollingAutoencoder`` measured in the same repeat. deep-river is g
 as streamad (so it shares the fused Sutskever decoder); for Sutskever it is also run with the
 published example's step-by-step decoder (``Sutskever(fused=False)``, same weights), the baseline
 of the seed's loop; a cell reads "rate (× deep-river given the same module; × step-by-step)".
-"exact" is streamad's default path (the NumPy kernel for its own modules), "exact, autograd" the
-same detector through torch autograd, as a module without a kernel runs.
+"exact" is streamad's default path (the compiled kernel for its own modules), "exact, NumPy
+kernel" the path before it (the NumPy kernel up to 64 steps, torch autograd beyond; what
+``STREAMAD_KERNEL=numpy`` gives), "exact, autograd" the same detector through torch autograd, as
+a module without a kernel runs. "replay" scores 20,000 recorded samples given as dicts, "replay,
+frame" the same given as a DataFrame. ``--startup`` measures, in fresh processes, the import time
+of streamad and the first sample's latency with numba's cache cold and warm.
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
+import os
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 
 import numpy as np
+import pandas as pd
 import torch
 from deep_river.anomaly import RollingAutoencoder
 from river import anomaly
 
-from streamad import RollingDetector
+from streamad import RollingDetector, _kernels
 from streamad.modules import Cho, Srivastava, Stacked, Sutskever
 
 LR = 0.005  # the seed's learning rate, for every detector here
@@ -75,9 +84,17 @@ def warm(model, prefix):
 
 
 def autograd(det: RollingDetector, prefix) -> RollingDetector:
-    """A warmed detector on the torch autograd path (the NumPy kernel switched off)."""
+    """A warmed detector on the torch autograd path (the kernels switched off)."""
     warm(det, prefix)
     det._kernel = False
+    return det
+
+
+def numpy_kernel(det: RollingDetector, prefix) -> RollingDetector:
+    """A warmed detector on the path before the compiled kernel: the NumPy kernel up to 64
+    steps, torch autograd beyond (what STREAMAD_KERNEL=numpy gives)."""
+    warm(det, prefix)
+    det._kernel = _kernels.Kernel(det.module_, backend="numpy")
     return det
 
 
@@ -99,6 +116,9 @@ def bench(module_cls, n_features: int, window: int, samples: int, repeats: int) 
             "exact": loop_rate(
                 warm(RollingDetector(module, window_size=window, lr=LR), prefix), xs
             ),
+            "exact, NumPy kernel": loop_rate(
+                numpy_kernel(RollingDetector(module, window_size=window, lr=LR), prefix), xs
+            ),
             "exact, autograd": loop_rate(
                 autograd(RollingDetector(module, window_size=window, lr=LR), prefix), xs
             ),
@@ -113,7 +133,9 @@ def bench(module_cls, n_features: int, window: int, samples: int, repeats: int) 
             rates[f"block k={k}"] = block_rate(det, xs, k)
         det = RollingDetector(module, window_size=window, lr=LR)
         det.learn_many(xs[:window])
-        rates["replay"] = replay_rate(det, make_stream(20_000, n_features, seed=1))
+        recorded = make_stream(20_000, n_features, seed=1)
+        rates["replay"] = replay_rate(det, recorded)
+        rates["replay, frame"] = replay_rate(det, pd.DataFrame(recorded))
         rates["HalfSpaceTrees"] = hst_rate(xs)
         step = rates.get("deep-river, step-by-step decoder")
         for name, rate in rates.items():
@@ -124,10 +146,11 @@ def bench(module_cls, n_features: int, window: int, samples: int, repeats: int) 
     return {name: statistics.median(v) for name, v in results.items()}
 
 
-def latency(window: int, n: int = 600) -> tuple[float, float]:
+def latency(window: int, n: int = 600, old: bool = False) -> tuple[float, float]:
     xs = make_stream(n, 30)
     det = RollingDetector(Sutskever, window_size=window, lr=LR)
-    det = warm(det, make_stream(window, 30, seed=2))
+    prefix = make_stream(window, 30, seed=2)
+    det = numpy_kernel(det, prefix) if old else warm(det, prefix)
     times = []
     for x in xs:
         t = time.perf_counter_ns()
@@ -142,18 +165,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--samples", type=int, default=400)
+    parser.add_argument("--startup", action="store_true", help="only the start-up costs")
     args = parser.parse_args()
+    if args.startup:
+        startup()
+        return
     torch.set_num_threads(1)
     configs = [(Sutskever, 30, w) for w in (10, 50, 100)]
     configs += [(Sutskever, f, 10) for f in (3, 100)]
     configs += [(m, 30, 10) for m in (Cho, Srivastava, Stacked)]
     names = [
         "exact",
+        "exact, NumPy kernel",
         "exact, autograd",
         "block k=8",
         "block k=32",
         "block k=128",
         "replay",
+        "replay, frame",
         "HalfSpaceTrees",
     ]
     header = "| module | features | window | deep-river /s | step-by-step /s | "
@@ -176,8 +205,73 @@ def main() -> None:
             flush=True,
         )
     for window in (10, 100):
-        p50, p99 = latency(window)
-        print(f"exact-mode latency, window {window}: p50 {p50:.2f} ms, p99 {p99:.2f} ms")
+        for old in (False, True):
+            p50, p99 = latency(window, old=old)
+            path = "NumPy kernel" if old else "compiled kernel"
+            print(
+                f"exact-mode latency, window {window}, {path}: p50 {p50:.2f} ms, p99 {p99:.2f} ms"
+            )
+
+
+FIRST_SAMPLE = """
+import time
+t0 = time.perf_counter()
+import torch
+torch.set_num_threads(1)
+from streamad import RollingDetector
+from streamad.modules import Sutskever
+imported = time.perf_counter()
+x = {f"f{j:03d}": 0.1 * j for j in range(30)}
+det = RollingDetector(Sutskever, window_size=10, lr=0.005)
+t = time.perf_counter()
+det.score_one(x)
+det.learn_one(x)
+first = time.perf_counter() - t
+t = time.perf_counter()
+det.score_one(x)
+det.learn_one(x)
+second = time.perf_counter() - t
+print(imported - t0, first, second)
+"""
+
+
+def _fresh(code: str, env: dict[str, str]) -> list[float]:
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    return [float(v) for v in out.stdout.split()]
+
+
+IMPORT = "import time; t = time.perf_counter(); {}; print(time.perf_counter() - t)"
+
+
+def startup(repeats: int = 3) -> None:
+    """Import times (``import streamad``, which imports its names on first use; ``from
+    streamad import RollingDetector``, which loads torch, River and deep-river; numba, which
+    streamad imports only when a first compiled kernel is built), and the first sample's
+    latency (score_one then learn_one, 30 features, window 10, Sutskever), each in fresh
+    processes: numba's cache cold (an empty NUMBA_CACHE_DIR) and warm (the same directory
+    again), and on the NumPy kernel. Medians of ``repeats``."""
+    base = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    for statement in ["import streamad", "from streamad import RollingDetector", "import numba"]:
+        times = [_fresh(IMPORT.format(statement), base)[0] for _ in range(repeats)]
+        print(
+            f"{statement}: median {statistics.median(times):.2f} s "
+            f"({', '.join(f'{v:.2f}' for v in times)})"
+        )
+    code = "import sys, streamad.detector; print(int('numba' in sys.modules))"
+    print(f"numba imported by streamad.detector: {bool(_fresh(code, base)[0])}")
+    for label, extra in [("compiled kernel", {}), ("NumPy kernel", {"STREAMAD_KERNEL": "numpy"})]:
+        with tempfile.TemporaryDirectory() as cache:
+            env = {**base, "NUMBA_CACHE_DIR": cache, **extra}
+            cold = _fresh(FIRST_SAMPLE, env)
+            warm_runs = [_fresh(FIRST_SAMPLE, env) for _ in range(repeats)]
+        warm_first = statistics.median(r[1] for r in warm_runs)
+        print(
+            f"{label}: first sample {cold[1]:.2f} s with a cold cache, "
+            f"{warm_first:.2f} s with a warm one (median of {repeats}); the next sample "
+            f"{1e3 * statistics.median(r[2] for r in warm_runs):.2f} ms"
+        )
 
 
 if __name__ == "__main__":

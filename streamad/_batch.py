@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from streamad._forward import evaluate
-from streamad._window import block_windows, plain_floats
+from streamad._forward import Evaluation, evaluate
+from streamad._window import LIMIT, block_windows, plain_floats
 
 if TYPE_CHECKING:
     from streamad.detector import RollingDetector
@@ -32,8 +32,31 @@ def _plain_rows(det: RollingDetector, records: list) -> np.ndarray | None:
     return None if plain is None else plain.reshape(len(records), n)
 
 
+def _frame_rows(det: RollingDetector, frame: Any) -> np.ndarray | None:
+    """All rows of a DataFrame at once when its columns are the detector's features, each of a
+    number type, every value within ±LIMIT (the common case); None otherwise, for the input
+    policy record by record (which imputes, rejects or warns)."""
+    columns = list(getattr(frame, "columns", ()))
+    if det.module_ is None or len(columns) != len(det.features):
+        return None
+    if set(columns) != set(det.features):
+        return None
+    block = frame[list(det.features)]
+    if not all(getattr(dtype, "kind", "O") in "fiub" for dtype in block.dtypes):
+        return None
+    values = np.ascontiguousarray(block.to_numpy(dtype=np.float64))
+    flat = values.reshape(-1)
+    if not flat.dot(flat) <= LIMIT * LIMIT and not np.abs(flat).max(initial=0.0) <= LIMIT:
+        return None
+    return values.astype(np.float32)
+
+
 def rows_of(det: RollingDetector, X: Any) -> tuple[np.ndarray, tuple[str, ...]]:
     """Rows of a DataFrame or an iterable of dicts, under the detector's input policy."""
+    if hasattr(X, "to_dict"):
+        fast = _frame_rows(det, X)
+        if fast is not None:
+            return fast, ()
     records = X.to_dict(orient="records") if hasattr(X, "to_dict") else list(X)
     if not records:
         return np.empty((0, len(det.features)), dtype=np.float32), ()
@@ -61,6 +84,25 @@ def _warmup_count(det: RollingDetector, n_rows: int) -> int:
     return min(n_rows, max(0, det.window_size - 1 - len(det._window)))
 
 
+def _frozen() -> None:
+    raise RuntimeError("a replayed window is not learned from")
+
+
+def _replay(det: RollingDetector, history: np.ndarray, rows: np.ndarray) -> Evaluation | None:
+    """The full windows ending at ``rows``, scored straight from the row sequence by the
+    compiled kernel (no window copied); None where it does not serve."""
+    kernel, size = det._fast_kernel(), det.window_size
+    if kernel is None:
+        return None
+    seq = np.concatenate([history[len(history) - (size - 1) :] if size > 1 else history[:0], rows])
+    replayed = kernel.score_sequence(seq, size)
+    if replayed is None:
+        return None
+    losses, newest, reconstruction = replayed
+    window = seq[-size:, None, :]
+    return Evaluation(losses, window, reconstruction[:, None, :], _frozen, newest)
+
+
 def score_rows(det: RollingDetector, rows: np.ndarray) -> np.ndarray:
     scores = np.empty(len(rows), dtype=np.float64)
     if not len(rows):
@@ -72,11 +114,16 @@ def score_rows(det: RollingDetector, rows: np.ndarray) -> np.ndarray:
             window = np.concatenate([history, rows[: i + 1]])[:, None, :]
             last = evaluate(det, window, grad=False)
             scores[i] = det._scores(last)[0]
-        windows = block_windows(history, rows, det.window_size)
-        for start in range(0, len(windows), BATCH):
-            chunk = _batch(windows[start : start + BATCH])
-            last = evaluate(det, chunk, grad=False)
-            scores[n_partial + start : n_partial + start + chunk.shape[1]] = det._scores(last)
+        replayed = _replay(det, history, rows) if n_partial < len(rows) else None
+        if replayed is not None:
+            last = replayed
+            scores[n_partial:] = det._scores(last)
+        else:
+            windows = block_windows(history, rows, det.window_size)
+            for start in range(0, len(windows), BATCH):
+                chunk = _batch(windows[start : start + BATCH])
+                last = evaluate(det, chunk, grad=False)
+                scores[n_partial + start : n_partial + start + chunk.shape[1]] = det._scores(last)
     # the last window scored is what feature_errors and last_reconstruction describe
     det._last = (last.windows[:, -1:], last.reconstruction[:, -1:])
     return scores

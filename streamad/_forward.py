@@ -1,7 +1,8 @@
 """One forward pass of a detector's module over a batch of windows, ready to learn from.
 
-Two paths give the same numbers: the NumPy kernel (``streamad._kernels``) for streamad's own
-modules trained by plain SGD on the MSE on CPU, and torch autograd for everything else.
+Two paths give the same numbers: a kernel (``streamad._kernels``: compiled, or NumPy) for
+streamad's own modules trained by plain SGD on the MSE on CPU, and torch autograd for
+everything else, and for windows longer than the NumPy kernel takes.
 """
 
 from __future__ import annotations
@@ -14,16 +15,9 @@ import numpy as np
 import torch
 
 from streamad import _torch
-from streamad._kernels import mse
 
 if TYPE_CHECKING:
     from streamad.detector import RollingDetector
-
-# Windows longer than this go through torch autograd even when a kernel applies: the kernel's
-# cost grows by about ten NumPy calls per step and window, torch's mostly by C++ work, and on
-# the benchmark machine (benchmarks/RESULTS.md) the kernel is faster up to 50 steps and slower
-# at 100.
-KERNEL_MAX_STEPS = 64
 
 
 class Evaluation(NamedTuple):
@@ -33,14 +27,18 @@ class Evaluation(NamedTuple):
     windows: np.ndarray  # (T, B, F) float32
     reconstruction: np.ndarray  # (T, B, F) float32
     learn: Callable[[], None]  # one gradient step on the mean loss of the batch
+    newest_errors: np.ndarray | None = None  # what `newest` gives, where the kernel computed it
 
     @property
     def finite(self) -> bool:
-        return math.isfinite(float(self.losses.mean()))
+        losses = self.losses
+        return math.isfinite(losses[0] if len(losses) == 1 else float(losses.mean()))
 
     @property
     def newest(self) -> np.ndarray:
         """(B,) float64: each window's mean squared error at its newest step alone."""
+        if self.newest_errors is not None:
+            return self.newest_errors
         with np.errstate(over="ignore", invalid="ignore"):
             diff = self.reconstruction[-1] - self.windows[-1]
             return np.asarray(np.mean(diff * diff, axis=-1, dtype=np.float64))
@@ -48,16 +46,17 @@ class Evaluation(NamedTuple):
 
 def evaluate(det: RollingDetector, windows: np.ndarray, grad: bool = True) -> Evaluation:
     """Run ``det``'s module on ``windows`` (T, B, F); with ``grad``, ready for ``learn()``."""
-    kernel = det._fast_kernel() if windows.shape[0] <= KERNEL_MAX_STEPS else None
-    if kernel is not None:
-        x_hat, cache = kernel.forward(windows)
+    kernel = det._fast_kernel()
+    if kernel is not None and kernel.serves(windows.shape[0]):
+        x_hat, cache = kernel.forward(windows, grad)
 
         def learn() -> None:
             assert det.optimizer_ is not None
             lr = det.optimizer_.param_groups[0]["lr"]
             kernel.step(windows, x_hat, cache, lr, det.clip_grad)
 
-        return Evaluation(mse(windows, x_hat), windows, x_hat, learn)
+        losses, newest = kernel.errors(windows, x_hat, cache)
+        return Evaluation(losses, windows, x_hat, learn, newest)
     return _autograd(det, windows, grad)
 
 

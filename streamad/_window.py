@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import math
 import numbers
+import operator
 from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
+
+LIMIT = 3.4e38  # values beyond this (in magnitude) are imputed: float32 cannot hold them
 
 
 class RingWindow:
@@ -17,6 +20,8 @@ class RingWindow:
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from streamad._window import RingWindow
     >>> window = RingWindow(size=3, n_features=1)
     >>> for value in range(5):
     ...     window.append(np.array([value], dtype=np.float32))
@@ -60,17 +65,61 @@ def plain_floats(values: list) -> np.ndarray | None:
 
     Examples
     --------
+    >>> from streamad._window import plain_floats
     >>> plain_floats([1.0, 2.5]).tolist()
     [1.0, 2.5]
     >>> plain_floats([1.0, float("nan")]) is None, plain_floats([1.0, 2]) is None
     (True, True)
     """
+    return _finite32(values) if set(map(type, values)) == {float} else None
+
+
+def _finite32(values: Sequence[float]) -> np.ndarray | None:
+    """Floats as a float32 array when all are within ±LIMIT (so finite), else None."""
+    array = np.array(values)
+    # one product decides the common case: a sum of squares within LIMIT² bounds every value
+    if not array.dot(array) <= LIMIT * LIMIT and not np.abs(array).max() <= LIMIT:
+        return None  # NaN, ±inf, beyond float32
+    return array.astype(np.float32)
+
+
+def _getter(features: tuple[str, ...]) -> Callable[[Mapping], tuple]:
+    """``x -> tuple of x[name] for name in features`` in one C call (KeyError if one is missing)."""
+    getter = _GETTERS.get(features)
+    if getter is None:
+        if len(_GETTERS) > 1024:
+            _GETTERS.clear()
+        get = operator.itemgetter(*features)
+        getter = _GETTERS[features] = (lambda x: (get(x),)) if len(features) == 1 else get
+    return getter
+
+
+_GETTERS: dict[tuple[str, ...], Callable[[Mapping], tuple]] = {}
+# The last plain row converted, read-only: score_one then learn_one convert the same sample.
+_last: tuple[tuple[str, ...] | None, tuple, np.ndarray] = (None, (), np.empty(0, np.float32))
+
+
+def _plain_row(x: Mapping, features: Sequence[str]) -> np.ndarray | None:
+    """The row of ``x`` when its values are all plain finite floats (the common case), else None.
+
+    The last such row is kept: the same values again (equal floats, none of them zero, so
+    bit for bit the same: only 0.0 and -0.0 are equal with different bits) give it back."""
+    global _last
+    key = tuple(features)
+    try:
+        values = _getter(key)(x)
+    except KeyError:  # a missing feature: the input policy imputes it
+        return None
     if set(map(type, values)) != {float}:
         return None
-    array = np.array(values)
-    if not np.abs(array).max() <= 3.4e38:  # NaN, ±inf, beyond float32
-        return None
-    return array.astype(np.float32)
+    last_features, last_values, last_row = _last
+    if last_features == key and values == last_values and 0.0 not in values:
+        return last_row
+    row = _finite32(values)
+    if row is not None:
+        row.flags.writeable = False
+        _last = (key, values, row)
+    return row
 
 
 def dict_to_row(
@@ -89,6 +138,8 @@ def dict_to_row(
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from streamad._window import dict_to_row
     >>> def fill():
     ...     return np.array([0.5, 7.0], dtype=np.float32)
     >>> row, imputed = dict_to_row({"a": 1, "b": float("nan")}, ["a", "b"], fill)
@@ -101,10 +152,10 @@ def dict_to_row(
     """
     if not x:
         raise ValueError("empty sample: x has no features")
-    values = [x.get(name) for name in features]
-    plain = plain_floats(values)  # the common case, vectorised
+    plain = _plain_row(x, features)  # the common case, vectorised
     if plain is not None:
         return plain, ()
+    values = [x.get(name) for name in features]
     row = np.empty(len(features), dtype=np.float32)
     imputed: list[str] = []
     means: np.ndarray | None = None
@@ -135,6 +186,8 @@ def block_windows(history: np.ndarray, rows: np.ndarray, size: int) -> np.ndarra
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from streamad._window import block_windows
     >>> history = np.arange(2, dtype=np.float32).reshape(2, 1)
     >>> rows = np.arange(2, 5, dtype=np.float32).reshape(3, 1)
     >>> block_windows(history, rows, size=3)[..., 0].tolist()

@@ -1,4 +1,5 @@
-"""The NumPy fast path gives torch autograd's outputs, gradients and scores."""
+"""The kernels give torch autograd's outputs, gradients and scores: the NumPy backend here, the
+compiled one in test_kernels_compiled.py; on the detector, whichever is the default."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import pytest
 import torch
 from torch.nn import functional
 
-from streamad import RollingDetector, _forward, _kernels
+from streamad import RollingDetector, _kernels
 from streamad.modules import Cho, Srivastava, Stacked, Sutskever
 
 MODULES = {
@@ -32,7 +33,7 @@ def test_output_and_every_gradient_match_autograd(name, steps, batch):
     torch.manual_seed(0)
     module = MODULES[name]()
     x = torch.randn(steps, batch, module.n_features)
-    kernel = _kernels.Kernel(module)
+    kernel = _kernels.Kernel(module, backend="numpy")
     x_hat, cache = kernel.forward(x.numpy())
     expected = module(x)
     np.testing.assert_allclose(x_hat, expected.detach().numpy(), atol=1e-6)
@@ -62,8 +63,10 @@ def autograd_only(det: RollingDetector, first: dict) -> RollingDetector:
     return det
 
 
+@pytest.mark.parametrize("backend", _kernels.BACKENDS)
 @pytest.mark.parametrize("module", [Sutskever, Cho, Srivastava, Stacked])
-def test_online_scores_match_autograd(module):
+def test_online_scores_match_autograd(module, backend, monkeypatch):
+    monkeypatch.setenv("STREAMAD_KERNEL", backend)
     xs = stream(150, n_features=4)
     fast = RollingDetector(module, window_size=6, lr=0.05)
     slow = autograd_only(RollingDetector(module, window_size=6, lr=0.05), xs[0])
@@ -73,13 +76,15 @@ def test_online_scores_match_autograd(module):
         theirs.append(slow.score_one(x))
         fast.learn_one(x)
         slow.learn_one(x)
-    assert fast._fast_kernel() is not None and slow._fast_kernel() is None
+    assert fast._fast_kernel().backend == backend and slow._fast_kernel() is None
     np.testing.assert_allclose(ours, theirs, rtol=1e-5)
     for key, value in slow.module_.state_dict().items():
         np.testing.assert_allclose(fast.module_.state_dict()[key], value, atol=1e-6)
 
 
-def test_block_mode_matches_autograd():
+@pytest.mark.parametrize("backend", _kernels.BACKENDS)
+def test_block_mode_matches_autograd(backend, monkeypatch):
+    monkeypatch.setenv("STREAMAD_KERNEL", backend)
     xs = stream(96, n_features=3)
     fast = RollingDetector(Sutskever, window_size=5, hidden_size=4, lr=0.05)
     slow = autograd_only(RollingDetector(Sutskever, window_size=5, hidden_size=4, lr=0.05), xs[0])
@@ -114,13 +119,14 @@ def test_a_hooked_or_swapped_module_runs_through_torch():
     assert kernel is not None and kernel.module is det.module_
 
 
-def test_long_windows_go_through_autograd(monkeypatch):
+def test_long_windows_go_through_autograd_on_the_numpy_backend(monkeypatch):
+    monkeypatch.setenv("STREAMAD_KERNEL", "numpy")
     calls = []
     forward = _kernels.Kernel.forward
     monkeypatch.setattr(_kernels.Kernel, "forward", lambda *a: (calls.append(1), forward(*a))[1])
     for window, expected in [
-        (_forward.KERNEL_MAX_STEPS, True),
-        (_forward.KERNEL_MAX_STEPS + 1, False),
+        (_kernels.NUMPY_MAX_STEPS, True),
+        (_kernels.NUMPY_MAX_STEPS + 1, False),
     ]:
         det = RollingDetector(Sutskever, window_size=window, hidden_size=3)
         for i, x in enumerate(stream(window + 2, n_features=2)):

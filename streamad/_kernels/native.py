@@ -1,0 +1,91 @@
+"""The compiled kernel of one module: its parameters as the compiled code takes them.
+
+Importing this module imports numba (about half a second); nothing is compiled until the first
+forward pass (see :mod:`streamad._kernels._jit`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import NamedTuple
+
+import numpy as np
+from torch import nn
+
+from streamad._kernels.compiled import forward
+from streamad._kernels.compiled_learn import learn
+from streamad._kernels.compiled_replay import score_sequence
+from streamad._kernels.layouts import layout_of
+
+
+class Trace(NamedTuple):
+    """What a compiled forward pass leaves for the SGD step: one row per window."""
+
+    store: np.ndarray  # float32: the parameters transposed, then one row per window
+    losses: np.ndarray  # (B,) float64: each window's mean squared error
+    newest: np.ndarray  # (B,) float64: that of its newest step alone
+    kept: bool  # False after a pass without gradient (its rows: one of scratch)
+
+
+class Compiled:
+    """Forward pass and SGD step of ``module`` through the compiled encoder-decoder.
+
+    ``params`` maps the module's parameter names to NumPy views of its tensors: the compiled
+    code reads and updates torch's own memory.
+    """
+
+    def __init__(self, module: nn.Module, params: Mapping[str, np.ndarray]) -> None:
+        layout = layout_of(module)
+        self.names = layout.names
+        self.plan = layout.plan
+        self.shapes = [params[name].shape for name in layout.names]
+        self.weights = tuple(np.atleast_2d(params[name]) for name in layout.names)
+        self.grads = tuple(np.zeros_like(w) for w in self.weights)
+
+    @staticmethod
+    def accepts(params: Mapping[str, np.ndarray]) -> bool:
+        """True when every parameter is a C-contiguous float32 array (views need no copy)."""
+        return all(p.dtype == np.float32 and p.flags.c_contiguous for p in params.values())
+
+    def forward(self, windows: np.ndarray, keep: bool = True) -> tuple[np.ndarray, Trace]:
+        """Reconstructions of ``windows`` (T, B, F) and the trace to learn from (``keep``)."""
+        if not windows.flags.c_contiguous:
+            windows = np.ascontiguousarray(windows)
+        x_hat, errors, store = forward(self.weights, self.plan, windows, keep)
+        return x_hat, Trace(store, errors[0], errors[1], keep)
+
+    def score_sequence(
+        self, seq: np.ndarray, size: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The errors of every window ``seq[b : b + size]`` of rows (n, F), weights frozen:
+        (mean squared error, that of the newest step alone), then the reconstruction
+        (size, F) of the last window."""
+        errors, last = score_sequence(self.weights, self.plan, np.ascontiguousarray(seq), size)
+        return errors[0], errors[1], last
+
+    def step(
+        self,
+        windows: np.ndarray,
+        x_hat: np.ndarray,
+        trace: Trace,
+        lr: float,
+        max_norm: float | None,
+        keep_gradient: bool = False,
+    ) -> float:
+        """One SGD step on the batch's mean squared error; returns the gradient's norm (and
+        keeps the gradient for :meth:`gradients` with ``keep_gradient``)."""
+        if not trace.kept:
+            raise RuntimeError("this forward pass kept no trace to learn from (keep=False)")
+        if not windows.flags.c_contiguous:
+            windows = np.ascontiguousarray(windows)
+        clip = -1.0 if max_norm is None else float(max_norm)
+        args = (self.weights, self.grads, self.plan, windows, x_hat, trace.store)
+        return float(learn(*args, lr, clip, keep_gradient))
+
+    def gradients(self) -> dict[str, np.ndarray]:
+        """The gradient of the last step taken with ``keep_gradient``, by parameter name, in
+        the parameters' shapes."""
+        return {
+            name: grad.reshape(shape)
+            for name, grad, shape in zip(self.names, self.grads, self.shapes, strict=True)
+        }
