@@ -40,11 +40,11 @@ class RollingDetector(RollingAutoencoder):
     (``ignored_features``). An update whose loss is not finite is skipped and counted
     (``n_skipped_updates``), so the weights never see NaN or inf.
 
-    Speed: streamad's four modules trained by plain SGD on the MSE on CPU, with windows of up
-    to 64 samples, run through a NumPy forward and backpropagation-through-time kernel with
-    torch autograd's maths (a fraction of its per-call overhead at these sizes); longer
-    windows, any other module, loss, optimizer or device, or a module with hooks, run through
-    torch autograd. ``score_many``/``learn_many`` score and learn a block of samples in one
+    Speed: streamad's four modules trained by plain SGD on the MSE on CPU run through a
+    compiled (numba) forward and backpropagation-through-time kernel with torch autograd's
+    maths, at any window length (a NumPy kernel when numba is absent or
+    ``STREAMAD_KERNEL=numpy``); any other module, loss, optimizer or device, or a module with
+    hooks, runs through torch autograd. ``score_many``/``learn_many`` score and learn a block of samples in one
     batched pass.
 
     Parameters
