@@ -27,9 +27,7 @@ HAS_RAY = importlib.util.find_spec("ray") is not None
 OPTIONFLAGS = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS | _get_number_flag()
 
 # Examples known to fail in a fresh session, each with why it is not fixed yet.
-KNOWN_FAILURES = {
-    "streamad._kernels.lstm.lstm_forward": "streamad/_kernels/ is being rewritten (issue #12)",
-}
+KNOWN_FAILURES: dict[str, str] = {}
 
 
 def _modules():

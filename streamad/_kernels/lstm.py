@@ -54,7 +54,9 @@ def lstm_forward(xg: np.ndarray, w_hh: np.ndarray) -> tuple[np.ndarray, Trace]:
 
     Examples
     --------
+    >>> import numpy as np
     >>> import torch
+    >>> from streamad._kernels.lstm import lstm_forward
     >>> _ = torch.manual_seed(0)
     >>> lstm = torch.nn.LSTM(3, 5)
     >>> x = torch.randn(7, 2, 3)
