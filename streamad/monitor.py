@@ -41,9 +41,6 @@ class Event:
 #: Samples after which block mode freezes the guard and scaler over a block (before, it runs
 #: them sample by sample: their first statistics change too fast to freeze).
 FROZEN_AFTER = 1000
-#: Samples the detector learns before its scores reach the threshold and the calibration (0:
-#: a later start let the first threshold fit a short, calm stretch, then lock the detector out).
-SCORE_WARMUP = 0
 
 
 def default_detector() -> RollingDetector:
@@ -252,10 +249,8 @@ class Monitor(anomaly.base.AnomalyDetector):
         return not guarded.imputed or self.imputed_run >= (self.accept_after or 50)
 
     def _learn_score(self, score: float, y: Any, x: dict) -> None:
-        """The threshold and calibration learn a score, once the detector that gave it had
-        learned ``SCORE_WARMUP`` samples (an untrained autoencoder's errors say nothing)."""
-        if self.n_learned < SCORE_WARMUP:
-            return
+        """The threshold learns a finite score (NaN marks an untrusted sample); the
+        calibration learns every one (its range rule wants every value)."""
         if self.filter_ is not None and not math.isnan(score):  # NaN: an untrusted sample
             self.filter_.update_threshold(score, y)
         if self.calibration_ is not None:

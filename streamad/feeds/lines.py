@@ -80,6 +80,26 @@ class LineBuffer:
         return line, size
 
 
+class CountedLines:
+    """What a line feed counted from its start shares: ``lines`` read so far and the first
+    ``skip`` of them dropped (those a checkpoint has already learned)."""
+
+    lines: int
+    skip: int
+
+    @property
+    def position(self) -> dict[str, int]:
+        """Where the feed stands: lines read so far (the skipped ones included)."""
+        return {"lines": self.lines}
+
+    def _line(self, text: bytes | None) -> Line | None:
+        """The next line, or None while it is one of the ``skip`` lines already learned."""
+        self.lines += 1
+        if self.lines <= self.skip:
+            return None
+        return Line(decode(text), {"lines": self.lines})
+
+
 def decode(line: bytes | None) -> str | None:
     """UTF-8 text of a line (undecodable bytes replaced), or None for a dropped line."""
     return None if line is None else line.decode("utf-8", errors="replace")

@@ -7,12 +7,12 @@ import select
 import sys
 from collections.abc import Iterator
 
-from streamad.feeds.lines import MAX_LINE, Line, LineBuffer, decode
+from streamad.feeds.lines import MAX_LINE, CountedLines, Line, LineBuffer
 
 __all__ = ["StreamFeed"]
 
 
-class StreamFeed:
+class StreamFeed(CountedLines):
     """Lines from a file descriptor, read as they come, with a tick every ``poll`` seconds.
 
     The position of a line is the number of lines read up to and including it, so a sender
@@ -51,18 +51,6 @@ class StreamFeed:
 
     def __repr__(self) -> str:
         return "standard input" if self.fd == 0 else f"file descriptor {self.fd}"
-
-    @property
-    def position(self) -> dict[str, int]:
-        """Where the feed stands: lines read so far (the skipped ones included)."""
-        return {"lines": self.lines}
-
-    def _line(self, text: bytes | None) -> Line | None:
-        """The next line, or None while it is one of the ``skip`` lines already learned."""
-        self.lines += 1
-        if self.lines <= self.skip:
-            return None
-        return Line(decode(text), {"lines": self.lines})
 
     def __iter__(self) -> Iterator[Line | None]:
         buffer = LineBuffer(self.max_line)

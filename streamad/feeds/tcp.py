@@ -6,12 +6,12 @@ import select
 import socket
 from collections.abc import Iterator
 
-from streamad.feeds.lines import MAX_LINE, Line, LineBuffer, decode
+from streamad.feeds.lines import MAX_LINE, CountedLines, Line, LineBuffer
 
 __all__ = ["TCPFeed"]
 
 
-class TCPFeed:
+class TCPFeed(CountedLines):
     """Listen on ``host:port`` and read lines from each sender in turn.
 
     The lines of successive connections make one stream, counted across them: a sender that
@@ -73,18 +73,6 @@ class TCPFeed:
     def close(self) -> None:
         """Stop listening."""
         self._server.close()
-
-    @property
-    def position(self) -> dict[str, int]:
-        """Where the feed stands: lines read so far (the skipped ones included)."""
-        return {"lines": self.lines}
-
-    def _line(self, text: bytes | None) -> Line | None:
-        """The next line, or None while it is one of the ``skip`` lines already learned."""
-        self.lines += 1
-        if self.lines <= self.skip:
-            return None
-        return Line(decode(text), {"lines": self.lines})
 
     def _connection(self, conn: socket.socket) -> Iterator[Line | None]:
         buffer = LineBuffer(self.max_line)
