@@ -2,8 +2,9 @@
 
     python benchmarks/bench_blocks.py [DATA_DIR] [--rows 20000] [--blocks 1 8 32 128]
 
-The same detector (a StandardScaler in front of the default RollingDetector, or the one given by
-``--module`` and ``--lr``) runs prequentially with ``block_size`` 1 (exact mode) and each block
+The same detector (a StandardScaler in front of the Monitor's default detector: Srivastava, lr
+0.01, gradient norm clipped to 1, ``"max"`` score; or the one given by ``--module``, ``--lr``,
+``--clip-grad`` and ``--score-mode``) runs prequentially with ``block_size`` 1 (exact mode) and each block
 size, on the built-in sine with spikes and sensor stream with injected anomalies, and on the first
 ``--rows`` rows of CreditCard, SMTP, HTTP and each SMD machine's test split (streams of the
 quality benchmark; data streams are skipped with a message when absent). Prints one markdown row
@@ -52,19 +53,24 @@ def main() -> None:
     parser.add_argument("data", nargs="?", default="../shared/data", type=Path)
     parser.add_argument("--rows", type=int, default=20_000)
     parser.add_argument("--blocks", type=int, nargs="+", default=[1, 8, 32, 128])
-    parser.add_argument("--module", default="Sutskever", choices=modules.__all__)
-    parser.add_argument("--lr", type=float, default=0.005)
+    parser.add_argument("--module", default="Srivastava", choices=modules.__all__)
+    parser.add_argument("--lr", type=float, default=0.01)
+    parser.add_argument("--clip-grad", type=float, default=1.0)
+    parser.add_argument("--score-mode", default="max", choices=("window", "newest", "max"))
     args = parser.parse_args()
     torch.set_num_threads(1)
     module = getattr(modules, args.module)
     heads = [f"k={k}" for k in args.blocks]
-    print(f"{args.module}, lr {args.lr}; cells: RollingROCAUC / ROC-AUC (change against k=1)")
+    print(f"{args.module}, lr {args.lr}, clip {args.clip_grad}, {args.score_mode}; cells: RollingROCAUC / ROC-AUC (change against k=1)")
     print("| stream | rows | " + " | ".join(heads) + " |")
     print("|---" * (2 + len(heads)) + "|")
     for name, stream in streams(args.data, args.rows).items():
         cells, exact = [], None
         for k in args.blocks:
-            model = preprocessing.StandardScaler() | RollingDetector(module, lr=args.lr)
+            detector = RollingDetector(
+                module, lr=args.lr, clip_grad=args.clip_grad, score_mode=args.score_mode
+            )
+            model = preprocessing.StandardScaler() | detector
             m = prequential(stream, model, block_size=k, progress=False).metrics
             pair = (m["rolling_roc_auc"], m["roc_auc"])
             exact = exact or pair

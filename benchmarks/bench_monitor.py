@@ -34,7 +34,7 @@ from streamad import Guard, Monitor, RollingDetector
 from streamad.calibrate import Likelihood
 from streamad.datasets import HTTP, SMD, SMTP, CreditCard, nab_corpus
 from streamad.metrics import confusion, pr_auc, roc_auc
-from streamad.modules import Stacked
+from streamad.modules import Cho, Stacked
 from streamad.synth import SineWithSpikes
 
 MACHINES = ("machine-1-6", "machine-1-7", "machine-2-1", "machine-2-2")
@@ -46,6 +46,7 @@ VARIANTS: dict[str, Callable[..., Monitor]] = {
         RollingDetector(Stacked, lr=0.1, clip_grad=1.0, score_mode="max"), **kw
     ),
     "srivastava-max": lambda **kw: Monitor(RollingDetector(clip_grad=1.0, score_mode="max"), **kw),
+    "cho-max": lambda **kw: Monitor(RollingDetector(Cho, clip_grad=1.0, score_mode="max"), **kw),
     "stacked-window": lambda **kw: Monitor(RollingDetector(Stacked, lr=0.1, clip_grad=1.0), **kw),
     "no-protection": lambda **kw: Monitor(protect=False, **kw),
     "clip10": lambda **kw: Monitor(guard=Guard(clip_sigma=10.0), **kw),

@@ -94,7 +94,8 @@ def _replay(det: RollingDetector, history: np.ndarray, rows: np.ndarray) -> Eval
     kernel, size = det._fast_kernel(), det.window_size
     if kernel is None:
         return None
-    seq = np.concatenate([history[len(history) - (size - 1) :] if size > 1 else history[:0], rows])
+    keep = min(len(history), size - 1)  # a window still filling holds fewer rows
+    seq = np.concatenate([history[len(history) - keep :], rows])
     replayed = kernel.score_sequence(seq, size)
     if replayed is None:
         return None

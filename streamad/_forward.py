@@ -26,7 +26,7 @@ class Evaluation(NamedTuple):
     losses: np.ndarray  # (B,) float64: each window's loss, its score
     windows: np.ndarray  # (T, B, F) float32
     reconstruction: np.ndarray  # (T, B, F) float32
-    learn: Callable[[], None]  # one gradient step on the mean loss of the batch
+    learn: Callable[[], None]  # one step on the mean loss, as long as one step per window
     newest_errors: np.ndarray | None = None  # what `newest` gives, where the kernel computed it
 
     @property
@@ -52,7 +52,8 @@ def evaluate(det: RollingDetector, windows: np.ndarray, grad: bool = True) -> Ev
 
         def learn() -> None:
             assert det.optimizer_ is not None
-            lr = det.optimizer_.param_groups[0]["lr"]
+            steps = windows.shape[1]  # a block's step stands for one step per window
+            lr = det.optimizer_.param_groups[0]["lr"] * steps
             kernel.step(windows, x_hat, cache, lr, det.clip_grad)
 
         losses, newest = kernel.errors(windows, x_hat, cache)
@@ -81,6 +82,6 @@ def _autograd(det: RollingDetector, windows: np.ndarray, grad: bool) -> Evaluati
     optimizer, params, plain, clip = det.optimizer_, det._params, det._plain_sgd, det.clip_grad
 
     def learn() -> None:
-        _torch.update(total, params, optimizer, plain, clip)
+        _torch.update(total, params, optimizer, plain, clip, steps=batch.shape[1])
 
     return Evaluation(losses.cpu().numpy(), windows, reconstruction.detach().cpu().numpy(), learn)

@@ -80,11 +80,17 @@ def update(
     optimizer: torch.optim.Optimizer,
     plain_sgd: bool,
     max_norm: float | None = None,
+    steps: int = 1,
 ) -> None:
     """One gradient step on ``loss``; plain SGD skips the optimizer's per-step bookkeeping.
 
-    With ``max_norm`` the gradient is first clipped to that global norm.
+    With ``max_norm`` the gradient is first clipped to that global norm. ``steps`` makes the
+    step stand for that many samples' steps: the gradient (after clipping) counts ``steps``
+    times, as the sum of ``steps`` per-window gradients of a mean loss would.
     """
+    if steps != 1:
+        loss = loss * steps
+        max_norm = None if max_norm is None else max_norm * steps
     if plain_sgd:
         grads = torch.autograd.grad(loss, params, allow_unused=True)
         # parameters without a gradient are left alone, as torch.optim.SGD does

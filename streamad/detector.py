@@ -372,6 +372,11 @@ class RollingDetector(RollingAutoencoder):
     def learn_many(self, X: Any, y: Any = None, skip: Any = None) -> None:
         """Learn from the windows ending at each row of ``X`` in one batched step (block mode).
 
+        The step is as long as the ``k`` steps exact mode would take for the block's ``k``
+        windows, taken at once: SGD at ``k * lr`` on their mean loss, whose gradient norm is
+        clipped to ``clip_grad`` as one sample's is (so the bound, ``k * lr * clip_grad``, is
+        exact mode's too).
+
         Rows flagged in ``skip`` (a sequence of bools, one per row) are not learned and enter
         the window as their reconstructions, as :meth:`skip_one` does.
         """

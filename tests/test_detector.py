@@ -86,24 +86,26 @@ def test_score_one_changes_nothing_learned():
     assert before["counters"] == after["counters"]
 
 
-def test_score_many_matches_score_one_row_by_row():
+@pytest.mark.parametrize("learned", [1, 2, 3, 4, 7])  # window still filling, full, moved on
+def test_score_many_matches_score_one_row_by_row(learned):
     xs = stream(60, n_features=3)
     det = RollingDetector(window_size=5, hidden_size=4)
-    for x in xs[:2]:  # still warming up: partial windows included
+    for x in xs[:learned]:  # a window still filling: partial windows included
         det.learn_one(x)
-    many = det.score_many(xs[2:])
+    many = det.score_many(xs[learned:])
     frozen = RollingDetector(window_size=5, hidden_size=4, lr=0.0)
-    frozen.module_ = None
-    for x in xs[:2]:
+    for x in xs[:learned]:
         frozen.learn_one(x)
     frozen.module_.load_state_dict(det.module_.state_dict())
     one = []
-    for x in xs[2:]:
+    for x in xs[learned:]:
         one.append(frozen.score_one(x))
         frozen.learn_one(x)  # lr 0: only the window moves
     np.testing.assert_allclose(many, one, rtol=1e-5)
-    assert det.n_learned == 2  # score_many learned nothing
-    assert det.score_many(xs[2:3])[0] == pytest.approx(det.score_one(xs[2]), rel=1e-6)
+    assert det.n_learned == learned  # score_many learned nothing
+    assert det.score_many(xs[learned : learned + 1])[0] == pytest.approx(
+        det.score_one(xs[learned]), rel=1e-6
+    )
 
 
 def test_learn_many_of_one_row_is_learn_one():
@@ -127,6 +129,29 @@ def test_block_update_learns_every_window_of_the_block():
         det.learn_many(xs[start : start + 16])
     assert det.n_learned == 64 and det.is_ready
     np.testing.assert_array_equal(det._window.last(4)[-1], np.float32(list(xs[-1].values())))
+
+
+@pytest.mark.parametrize("path", ["kernel", "autograd"])
+def test_a_block_step_is_as_long_as_one_step_per_window(path):
+    """learn_many of k windows: SGD at k * lr on their mean loss, i.e. lr times the sum of
+    the k windows' gradients (exact mode's k steps, taken from the same weights)."""
+    from streamad._window import block_windows
+
+    xs = stream(30, n_features=3)
+    loss = "mse" if path == "kernel" else lambda a, b, **kw: torch.nn.functional.mse_loss(a, b, **kw)
+    det = RollingDetector(window_size=4, hidden_size=4, lr=0.05, loss_fn=loss)
+    for x in xs[:10]:
+        det.learn_one(x)
+    assert (det._fast_kernel() is not None) == (path == "kernel")
+    module = copy.deepcopy(det.module_)
+    rows = np.array([list(x.values()) for x in xs[10:18]], dtype=np.float32)
+    windows = torch.from_numpy(block_windows(det._window.last(3), rows, 4).transpose(1, 0, 2).copy())
+    total = ((module(windows) - windows) ** 2).mean(dim=(0, 2)).sum()  # each window's mean loss
+    grads = torch.autograd.grad(total, list(module.parameters()))
+    det.learn_many(xs[10:18])
+    for (name, before), grad in zip(module.named_parameters(), grads, strict=True):
+        expected = before.detach() - 0.05 * grad
+        torch.testing.assert_close(det.module_.state_dict()[name], expected, rtol=1e-4, atol=1e-6)
 
 
 def test_warm_up_scores_partial_windows():

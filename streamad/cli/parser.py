@@ -13,7 +13,7 @@ __all__ = ["DEFAULTS_NOTE", "build_parser"]
 #: What unset options mean; ``tests/cli/test_options.py`` checks it against streamad.Monitor().
 DEFAULTS_NOTE = """\
 defaults: unset detector and threshold options keep those of streamad.Monitor(): its detector
-(module stacked, window 10, hidden 16, lr 0.1, seed 42), the threshold sigma with k 2,
+(module srivastava, window 10, hidden 30, lr 0.01, seed 42), the threshold sigma with k 2,
 accept-after 50; a StandardScaler and the input policy in front: missing, empty, NaN and inf
 values are imputed and counted, huge ones clipped."""
 
