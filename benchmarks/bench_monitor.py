@@ -3,7 +3,8 @@
     python benchmarks/bench_monitor.py ../shared/data --variant default --cells sine nab smd
 
 runs each cell (a data set) for a Monitor variant, exact mode (score, then learn, one sample
-at a time), caching one JSON per (variant, cell) in ``--cache`` (default /tmp/monitor_quality),
+at a time; ``--block K``: block mode, each block of K samples scored with frozen weights by
+``score_many``, then learned by ``learn_many``, for every cell but NAB), caching one JSON per (variant, cell) in ``--cache`` (default /tmp/monitor_quality),
 then prints a table of everything cached. Cells:
 
 - ``sine``: the demo stream (4 spikes); alarms at the Monitor's own threshold.
@@ -20,6 +21,7 @@ Variants are named Monitor set-ups (:data:`VARIANTS`); ``default`` is ``Monitor(
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import time
 from collections.abc import Callable
@@ -46,6 +48,9 @@ VARIANTS: dict[str, Callable[..., Monitor]] = {
         RollingDetector(Stacked, lr=0.1, clip_grad=1.0, score_mode="max"), **kw
     ),
     "srivastava-max": lambda **kw: Monitor(RollingDetector(clip_grad=1.0, score_mode="max"), **kw),
+    "stacked-lr0.1-no-accept": lambda **kw: Monitor(
+        RollingDetector(Stacked, lr=0.1, clip_grad=1.0, score_mode="max"), accept_after=None, **kw
+    ),
     "cho-max": lambda **kw: Monitor(RollingDetector(Cho, clip_grad=1.0, score_mode="max"), **kw),
     "stacked-window": lambda **kw: Monitor(RollingDetector(Stacked, lr=0.1, clip_grad=1.0), **kw),
     "no-protection": lambda **kw: Monitor(protect=False, **kw),
@@ -58,7 +63,12 @@ STREAMS = {
 }
 
 
+BLOCK = 1  # --block: samples per block (1: exact mode)
+
+
 def _run(monitor: Monitor, source: Any, calibrated: bool = False) -> tuple[np.ndarray, ...]:
+    if BLOCK > 1 and not calibrated:
+        return _run_blocks(monitor, source)
     scores, labels, alarms = [], [], []
     for x, y in source:
         alarm = monitor.process_one(x)
@@ -66,6 +76,20 @@ def _run(monitor: Monitor, source: Any, calibrated: bool = False) -> tuple[np.nd
         scores.append(0.0 if value is None else value)
         labels.append(int(y))
         alarms.append(alarm.is_alarm)
+    return np.array(scores), np.array(labels), np.array(alarms)
+
+
+def _run_blocks(monitor: Monitor, source: Any) -> tuple[np.ndarray, ...]:
+    """Block mode: each block scored with frozen weights, then learned in one step."""
+    scores, labels, alarms = [], [], []
+    samples = iter(source)
+    while block := list(itertools.islice(samples, BLOCK)):
+        xs = [x for x, _ in block]
+        values = monitor.score_many(xs)
+        alarms.extend(monitor.classify(v) for v in values)
+        monitor.learn_many(xs)
+        scores.extend(values)
+        labels.extend(int(y) for _, y in block)
     return np.array(scores), np.array(labels), np.array(alarms)
 
 
@@ -125,18 +149,22 @@ def main() -> None:
     parser.add_argument("--cells", nargs="*", default=[], choices=sorted(CELLS))
     parser.add_argument("--cache", type=Path, default=Path("/tmp/monitor_quality"))
     parser.add_argument("--force", action="store_true")
+    parser.add_argument("--block", type=int, default=1, help="block mode, k samples a block")
     args = parser.parse_args()
+    global BLOCK
+    BLOCK = args.block
     torch.set_num_threads(1)
     args.cache.mkdir(parents=True, exist_ok=True)
     for cell in args.cells:
-        path = args.cache / f"{args.variant}--{cell}.json"
+        name = args.variant if BLOCK == 1 else f"{args.variant}-block{BLOCK}"
+        path = args.cache / f"{name}--{cell}.json"
         if path.exists() and not args.force:
             continue
         start = time.perf_counter()
         result = CELLS[cell](args.data.resolve(), VARIANTS[args.variant])
         result["wall_s"] = time.perf_counter() - start
         path.write_text(json.dumps(result, indent=1, default=float))
-        print(f"{args.variant} {cell}: {json.dumps(result, default=float)}", flush=True)
+        print(f"{name} {cell}: {json.dumps(result, default=float)}", flush=True)
     for path in sorted(args.cache.glob("*.json")):
         print(path.stem, path.read_text().replace("\n", ""))
 

@@ -51,9 +51,8 @@ def evaluate(det: RollingDetector, windows: np.ndarray, grad: bool = True) -> Ev
         x_hat, cache = kernel.forward(windows, grad)
 
         def learn() -> None:
-            assert det.optimizer_ is not None
             steps = windows.shape[1]  # a block's step stands for one step per window
-            lr = det.optimizer_.param_groups[0]["lr"] * steps
+            lr = det._lr() * steps
             kernel.step(windows, x_hat, cache, lr, det.clip_grad)
 
         losses, newest = kernel.errors(windows, x_hat, cache)

@@ -60,20 +60,6 @@ def build_module(
         return module(n_features, **kwargs)
 
 
-def is_plain_sgd(optimizer: torch.optim.Optimizer) -> bool:
-    """True when ``optimizer`` is SGD without momentum, decay or other options."""
-    if type(optimizer) is not torch.optim.SGD:
-        return False
-    group = optimizer.param_groups[0]
-    return (
-        len(optimizer.param_groups) == 1
-        and group["momentum"] == 0
-        and group["weight_decay"] == 0
-        and not group["nesterov"]
-        and not group["maximize"]
-    )
-
-
 def update(
     loss: torch.Tensor,
     params: Sequence[torch.Tensor],

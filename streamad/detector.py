@@ -135,7 +135,7 @@ class RollingDetector(RollingAutoencoder):
         self.module_kwargs = module_kwargs
         self._loss = _torch.resolve_loss(loss_fn)
         self.module_: nn.Module | None = None
-        self.optimizer_: torch.optim.Optimizer | None = None
+        self._optimizer: torch.optim.Optimizer | None = None
         self.features: tuple[str, ...] = ()
         self.ignored_features: set[str] = set()
         self.n_learned = 0
@@ -185,6 +185,26 @@ class RollingDetector(RollingAutoencoder):
         if state.get("_kernel"):
             state["_kernel"] = None  # NumPy views of the module's tensors: rebuilt on demand
         return state
+
+    @property
+    def optimizer_(self) -> torch.optim.Optimizer | None:
+        """The torch optimizer of ``module_`` (None before the first sample).
+
+        Built on first use: the kernel's plain SGD step needs only the learning rate, and
+        building a torch optimizer first imports ``torch._dynamo`` (about a second).
+        """
+        if self._optimizer is None and self.module_ is not None:
+            optimizer_cls = _torch.resolve_optimizer(self.optimizer_fn)
+            self._optimizer = optimizer_cls(self._params, lr=self.lr)
+        return self._optimizer
+
+    @optimizer_.setter
+    def optimizer_(self, optimizer: torch.optim.Optimizer | None) -> None:
+        self._optimizer = optimizer
+
+    def _lr(self) -> float:
+        """The learning rate in force: the optimizer's, once built (a user may change it)."""
+        return self.lr if self._optimizer is None else self._optimizer.param_groups[0]["lr"]
 
     @property
     def is_ready(self) -> bool:
@@ -250,9 +270,8 @@ class RollingDetector(RollingAutoencoder):
         self.module_ = _torch.build_module(self.module, n, self.module_kwargs, self.seed)
         self.module_.to(self.device)
         self._params = [p for p in self.module_.parameters() if p.requires_grad]
-        optimizer_cls = _torch.resolve_optimizer(self.optimizer_fn)
-        self.optimizer_ = optimizer_cls(self._params, lr=self.lr)
-        self._plain_sgd = _torch.is_plain_sgd(self.optimizer_)
+        self._optimizer = None  # built on first use: see optimizer_
+        self._plain_sgd = _torch.resolve_optimizer(self.optimizer_fn) is torch.optim.SGD
         self._kernel = None
         self._window = RingWindow(self.window_size, n)
         self._sums = np.zeros(n, dtype=np.float64)

@@ -334,3 +334,34 @@ def test_score_mode_is_checked_and_saved(tmp_path):
     loaded = RollingDetector.load(tmp_path / "d.ckpt")
     assert loaded.score_mode == "max" and loaded._score_count == det._score_count
     assert loaded.score_one({"a": 1.0}) == det.score_one({"a": 1.0})
+
+
+def test_plain_sgd_builds_no_torch_optimizer_until_asked():
+    """The kernel's SGD step needs only the learning rate; a torch optimizer, built when asked
+    for, is honoured from then on (here a learning rate set to 0 freezes the weights)."""
+    xs = stream(12, n_features=3)
+    det = RollingDetector(window_size=3, hidden_size=4)
+    for x in xs[:8]:
+        det.score_one(x)
+        det.learn_one(x)
+    assert det._optimizer is None and det._fast_kernel() is not None
+    det.optimizer_.param_groups[0]["lr"] = 0.0
+    before = copy.deepcopy(det.module_.state_dict())
+    for x in xs[8:]:
+        det.learn_one(x)
+    for name, value in det.module_.state_dict().items():
+        assert torch.equal(value, before[name])
+
+
+def test_the_first_sample_does_not_import_torch_dynamo():
+    """Building a torch optimizer imports torch._dynamo (about a second): not on the fast path."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from streamad import RollingDetector; d = RollingDetector(window_size=3);"
+        "x = {'a': 1.0, 'b': 2.0}; d.score_one(x); d.learn_one(x);"
+        "assert d._fast_kernel() is not None; print('torch._dynamo' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
