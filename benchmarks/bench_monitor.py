@@ -51,6 +51,16 @@ VARIANTS: dict[str, Callable[..., Monitor]] = {
     "stacked-lr0.1-no-accept": lambda **kw: Monitor(
         RollingDetector(Stacked, lr=0.1, clip_grad=1.0, score_mode="max"), accept_after=None, **kw
     ),
+    "srivastava-window-noclip": lambda **kw: Monitor(RollingDetector(), **kw),
+    "srivastava-max-noclip": lambda **kw: Monitor(RollingDetector(score_mode="max"), **kw),
+    "window-noclip-noprot-noguardclip": lambda **kw: Monitor(
+        RollingDetector(), protect=False, guard=Guard(clip_sigma=float("inf")), **kw
+    ),
+    "window-noclip-noguardclip": lambda **kw: Monitor(
+        RollingDetector(), guard=Guard(clip_sigma=float("inf")), **kw
+    ),
+    "guard1e3": lambda **kw: Monitor(guard=Guard(clip_sigma=1e3), **kw),
+    "guard1e4": lambda **kw: Monitor(guard=Guard(clip_sigma=1e4), **kw),
     "cho-max": lambda **kw: Monitor(RollingDetector(Cho, clip_grad=1.0, score_mode="max"), **kw),
     "stacked-window": lambda **kw: Monitor(RollingDetector(Stacked, lr=0.1, clip_grad=1.0), **kw),
     "no-protection": lambda **kw: Monitor(protect=False, **kw),
