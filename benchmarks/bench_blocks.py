@@ -4,11 +4,12 @@
 
 The same detector (a StandardScaler in front of the Monitor's default detector: Srivastava, lr
 0.01, gradient norm clipped to 1, ``"max"`` score; or the one given by ``--module``, ``--lr``,
-``--clip-grad`` and ``--score-mode``) runs prequentially with ``block_size`` 1 (exact mode) and each block
-size, on the built-in sine with spikes and sensor stream with injected anomalies, and on the first
-``--rows`` rows of CreditCard, SMTP, HTTP and each SMD machine's test split (streams of the
-quality benchmark; data streams are skipped with a message when absent). Prints one markdown row
-per stream: each block size's RollingROCAUC(5000) and ROC-AUC and its difference to exact mode.
+``--clip-grad`` and ``--score-mode``) runs prequentially with ``block_size`` 1 (exact mode) and
+each block size, on the built-in sine with spikes and sensor stream with injected anomalies,
+and on the first ``--rows`` rows of CreditCard, SMTP, HTTP and each SMD machine's test split
+(streams of the quality benchmark; data streams are skipped with a message when absent). Prints
+one markdown row per stream: each block size's RollingROCAUC(5000) and ROC-AUC and its
+difference to exact mode.
 """
 
 from __future__ import annotations
@@ -61,7 +62,10 @@ def main() -> None:
     torch.set_num_threads(1)
     module = getattr(modules, args.module)
     heads = [f"k={k}" for k in args.blocks]
-    print(f"{args.module}, lr {args.lr}, clip {args.clip_grad}, {args.score_mode}; cells: RollingROCAUC / ROC-AUC (change against k=1)")
+    print(
+        f"{args.module}, lr {args.lr}, clip {args.clip_grad}, {args.score_mode}; "
+        "cells: RollingROCAUC / ROC-AUC (change against k=1)"
+    )
     print("| stream | rows | " + " | ".join(heads) + " |")
     print("|---" * (2 + len(heads)) + "|")
     for name, stream in streams(args.data, args.rows).items():

@@ -44,8 +44,8 @@ class RollingDetector(RollingAutoencoder):
     compiled (numba) forward and backpropagation-through-time kernel with torch autograd's
     maths, at any window length (a NumPy kernel when numba is absent or
     ``STREAMAD_KERNEL=numpy``); any other module, loss, optimizer or device, or a module with
-    hooks, runs through torch autograd. ``score_many``/``learn_many`` score and learn a block of samples in one
-    batched pass.
+    hooks, runs through torch autograd. ``score_many``/``learn_many`` score and learn a block
+    of samples in one batched pass.
 
     Parameters
     ----------

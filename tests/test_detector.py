@@ -138,14 +138,16 @@ def test_a_block_step_is_as_long_as_one_step_per_window(path):
     from streamad._window import block_windows
 
     xs = stream(30, n_features=3)
-    loss = "mse" if path == "kernel" else lambda a, b, **kw: torch.nn.functional.mse_loss(a, b, **kw)
+    mse = torch.nn.functional.mse_loss
+    loss = "mse" if path == "kernel" else lambda a, b, **kw: mse(a, b, **kw)
     det = RollingDetector(window_size=4, hidden_size=4, lr=0.05, loss_fn=loss)
     for x in xs[:10]:
         det.learn_one(x)
     assert (det._fast_kernel() is not None) == (path == "kernel")
     module = copy.deepcopy(det.module_)
     rows = np.array([list(x.values()) for x in xs[10:18]], dtype=np.float32)
-    windows = torch.from_numpy(block_windows(det._window.last(3), rows, 4).transpose(1, 0, 2).copy())
+    windows = block_windows(det._window.last(3), rows, 4).transpose(1, 0, 2)
+    windows = torch.from_numpy(windows.copy())
     total = ((module(windows) - windows) ** 2).mean(dim=(0, 2)).sum()  # each window's mean loss
     grads = torch.autograd.grad(total, list(module.parameters()))
     det.learn_many(xs[10:18])
