@@ -1,6 +1,6 @@
 """Speed of streamad's exact, block and replay modes against deep-river and River, in one process.
 
-    python benchmarks/bench_speed.py [--repeats 3] [--samples 400] [--startup]
+    python benchmarks/bench_speed.py [--repeats 3] [--samples 400] [--startup] [--monitor]
 
 Every configuration runs the seed's score-then-learn loop (30 features, hidden 30, SGD lr 0.005,
 the Sutskever module unless stated) on the same generated stream, interleaved with the references
@@ -161,14 +161,50 @@ def latency(window: int, n: int = 600, old: bool = False) -> tuple[float, float]
     return float(np.percentile(times_ms, 50)), float(np.percentile(times_ms, 99))
 
 
+def monitor_cost(repeats: int = 3) -> None:
+    """Microseconds a sample of the default ``Monitor().process_one`` (guard, scaler, detector,
+    threshold, calibration, attribution) against its detector's ``score_one`` + ``learn_one``
+    alone, at 1 and 38 features (NAB's and SMD's widths), 1,000 samples after 500 of warm-up;
+    medians of ``repeats``."""
+    from streamad import Monitor
+
+    for n_features in (1, 38):
+        xs = make_stream(1500, n_features, seed=4)
+        chain, alone = [], []
+        for _ in range(repeats):
+            monitor, det = Monitor(), Monitor().detector_
+            for x in xs[:500]:
+                monitor.process_one(x)
+                det.score_one(x)
+                det.learn_one(x)
+            t = time.perf_counter()
+            for x in xs[500:]:
+                monitor.process_one(x)
+            chain.append((time.perf_counter() - t) * 1e3)
+            t = time.perf_counter()
+            for x in xs[500:]:
+                det.score_one(x)
+                det.learn_one(x)
+            alone.append((time.perf_counter() - t) * 1e3)
+        print(
+            f"{n_features} features: Monitor.process_one {statistics.median(chain):.0f} µs a "
+            f"sample, its detector alone {statistics.median(alone):.0f} µs"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--samples", type=int, default=400)
     parser.add_argument("--startup", action="store_true", help="only the start-up costs")
+    parser.add_argument("--monitor", action="store_true", help="only the Monitor's cost a sample")
     args = parser.parse_args()
     if args.startup:
         startup()
+        return
+    if args.monitor:
+        torch.set_num_threads(1)
+        monitor_cost(args.repeats)
         return
     torch.set_num_threads(1)
     configs = [(Sutskever, 30, w) for w in (10, 50, 100)]

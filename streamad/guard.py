@@ -44,9 +44,10 @@ def clip_bounds(
     >>> low.tolist(), high.tolist()
     ([-2.0, -inf], [4.0, inf])
     """
-    spread = np.maximum(np.nan_to_num(spread), np.maximum(1e-3 * np.abs(center), _FLOOR))
-    half = np.where(np.isnan(center), np.inf, clip_sigma * spread)
-    center = np.nan_to_num(center)
+    unknown = np.isnan(center)
+    spread = np.fmax(spread, np.maximum(1e-3 * np.abs(center), _FLOOR))  # fmax: NaN loses
+    half = np.where(unknown, np.inf, clip_sigma * spread)
+    center = np.where(unknown, 0.0, center)
     return center - half, center + half
 
 
@@ -168,6 +169,7 @@ class Guard(base.Transformer):
         self.n_clipped = 0
         self.n_resets = 0
         self.last_reset: tuple[str, ...] = ()
+        self._checked: tuple | None = None  # the last guard_one's checks, for learn_one
 
     # -- checks, no state change --------------------------------------------------------------
     def _check(self, x: Mapping) -> tuple[np.ndarray, list[str]]:
@@ -226,6 +228,7 @@ class Guard(base.Transformer):
         """``x`` under the policy, with what was imputed and clipped; nothing is learned."""
         values, new = self._check(x)
         out, clipped = self._bounded(values, len(new))
+        self._checked = (dict(x), values, new, out, clipped)
         missing = np.isnan(values)
         if missing.any():
             out = np.where(missing, self._means(len(new)), out)
@@ -244,9 +247,15 @@ class Guard(base.Transformer):
     # -- learning -------------------------------------------------------------------------------
     def learn_one(self, x: dict) -> None:
         """Learn the usable values of ``x``, clipped; start again features clipped too long."""
-        values, new = self._check(x)
-        self._grow(new)
-        out, clipped = self._bounded(values, 0)
+        checked, self._checked = self._checked, None
+        if checked is not None and checked[0] == x:  # guard_one just checked it: same state
+            _, values, new, out, clipped = checked
+            out = out.copy()
+            self._grow(new)
+        else:
+            values, new = self._check(x)
+            self._grow(new)
+            out, clipped = self._bounded(values, 0)
         usable = ~np.isnan(values)
         self.n_imputed += int((~usable).sum())
         self.n_clipped += int(clipped.sum())
@@ -271,7 +280,7 @@ class Guard(base.Transformer):
         n = np.maximum(self._n, 1)
         delta = np.where(late, out - self._mean, 0.0)
         self._mean = self._mean + delta / n
-        self._m2 = self._m2 + np.where(late, delta * (np.nan_to_num(out) - self._mean), 0.0)
+        self._m2 = self._m2 + np.where(late, delta * (out - self._mean), 0.0)
 
     def _grow(self, new: list[str]) -> None:
         if not new:
@@ -310,6 +319,7 @@ class Guard(base.Transformer):
         self._m2 = np.array(state["m2"], dtype=np.float64)
         self._run = np.array(state["run"], dtype=np.int64)
         self.n_imputed, self.n_clipped, self.n_resets = (int(v) for v in state["counters"])
+        self._checked = None
 
     @classmethod
     def _unit_test_params(cls):
