@@ -253,3 +253,19 @@ def test_a_tcp_server_scores_json_lines_while_the_loop_stays_responsive():
     assert [r["score"] for r in received] == sequential(small(), xs)
     assert all(set(r["attribution"]) == {"a", "b"} for r in received)
     assert ticks["while_busy"] > 0  # the loop ran while a model step was under way
+
+
+def test_a_monitor_scored_without_learning_reports_its_threshold_and_calibration():
+    from streamad import Monitor
+    from streamad.aio._result import step
+
+    monitor = Monitor(RollingDetector(window_size=4, hidden_size=4))
+    xs = samples(120)
+    for x in xs[:100]:
+        monitor.process_one(x)
+    state = monitor.get_state()
+    alarm = step(monitor, xs[100], learn=False)
+    assert alarm.threshold == monitor.threshold_value is not None
+    assert alarm.calibrated is not None and alarm.attribution
+    assert monitor.n_seen == 100  # nothing learned
+    assert monitor.get_state()["counters"] == state["counters"]

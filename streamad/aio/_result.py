@@ -121,8 +121,11 @@ def step(model: Any, x: dict, learn: bool) -> Alarm:
     River anomaly filter) it decides alarms, with a numeric ``threshold`` it reports it, and
     with ``feature_errors`` (its own or its innermost detector's) the score is explained.
     """
-    if learn and callable(getattr(model, "process_one", None)):  # a Monitor: its own step
-        return model.process_one(x)
+    if callable(getattr(model, "process_one", None)):  # a Monitor: its own step
+        if learn:
+            return model.process_one(x)
+        model.score_one(x)
+        return model.explain()
     score = float(model.score_one(x))
     threshold, is_alarm = None, False
     classify = getattr(model, "classify", None)
