@@ -6,6 +6,7 @@ import asyncio
 import functools
 import json
 import threading
+import time
 
 import pytest
 import torch
@@ -36,9 +37,10 @@ def sequential(model, xs: list[dict]) -> list[float]:
 class Watched(anomaly.base.AnomalyDetector):
     """A detector that records where and how often it runs, and can wait on a gate."""
 
-    def __init__(self, detector, gate: threading.Event | None = None) -> None:
+    def __init__(self, detector, gate: threading.Event | None = None, delay: float = 0.0) -> None:
         self.detector = detector
         self.gate = gate
+        self.delay = delay  # seconds each score takes at least (a heavy model's step)
         self.n_scored = self.n_learned = 0
         self.threads: set[int] = set()
         self.busy = False
@@ -49,6 +51,8 @@ class Watched(anomaly.base.AnomalyDetector):
         self.threads.add(threading.get_ident())
         self.n_scored += 1
         score = self.detector.score_one(x)
+        if self.delay:
+            time.sleep(self.delay)
         self.busy = False
         return score
 
@@ -206,7 +210,7 @@ def test_a_failing_sample_yields_an_error_result_and_the_stream_goes_on():
 
 def test_a_tcp_server_scores_json_lines_while_the_loop_stays_responsive():
     xs = samples(200)
-    model = Watched(small())
+    model = Watched(small(), delay=0.002)  # a step long enough for the loop to tick during it
 
     async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         async def lines():
