@@ -88,6 +88,7 @@ VARIANTS: dict[str, Callable[..., Monitor]] = {
     "cho-max": lambda **kw: Monitor(RollingDetector(Cho, clip_grad=1.0, score_mode="max"), **kw),
     "stacked-window": lambda **kw: Monitor(RollingDetector(Stacked, lr=0.1, clip_grad=1.0), **kw),
     "no-protection": lambda **kw: Monitor(protect=False, **kw),
+    "protect-learning": lambda **kw: Monitor(protect="learning", **kw),
     "clip10": lambda **kw: Monitor(guard=Guard(clip_sigma=10.0), **kw),
     "plain": Plain,
 }

@@ -142,12 +142,16 @@ def _reconstruct_skipped(det: RollingDetector, rows: np.ndarray, skipped: np.nda
 
 
 def learn_rows(
-    det: RollingDetector, rows: np.ndarray, imputed: tuple[str, ...], skip: Any = None
+    det: RollingDetector,
+    rows: np.ndarray,
+    imputed: tuple[str, ...],
+    skip: Any = None,
+    stand_in: bool = True,
 ) -> None:
     skipped = np.zeros(len(rows), dtype=bool) if skip is None else np.asarray(skip, dtype=bool)
     if skipped.shape != (len(rows),):
         raise ValueError(f"skip needs one flag per row: {skipped.shape[0]} for {len(rows)} rows")
-    if skipped.any():
+    if stand_in and skipped.any():
         rows = _reconstruct_skipped(det, rows, skipped)
     n_partial = _warmup_count(det, len(rows))
     for i in range(n_partial):  # warm-up: one partial window at a time, as learn_one does

@@ -343,6 +343,17 @@ class RollingDetector(RollingAutoencoder):
         self._pending = None
         self._apply(None, stand_in[None, :], imputed, protected=1)
 
+    def pass_one(self, x: dict) -> None:
+        """Slide the window past ``x`` as it is, without learning it.
+
+        Unlike :meth:`skip_one`, the next windows see ``x`` itself: the weights do not learn
+        it, but the windows after it are judged with it (``Monitor(protect="learning")``).
+        Counted in ``n_protected``.
+        """
+        row, imputed = self._row(x)
+        self._pending = None
+        self._apply(None, row[None, :], imputed, protected=1)
+
     def _evaluate(self, row: np.ndarray) -> tuple:
         """One forward pass over the window ending with ``row``: its score, ready to learn."""
         window = self._window.with_row(row)[:, None, :]  # (T, 1, F)
@@ -388,7 +399,7 @@ class RollingDetector(RollingAutoencoder):
         rows, _ = _batch.rows_of(self, X)
         return _batch.score_rows(self, rows)
 
-    def learn_many(self, X: Any, y: Any = None, skip: Any = None) -> None:
+    def learn_many(self, X: Any, y: Any = None, skip: Any = None, stand_in: bool = True) -> None:
         """Learn from the windows ending at each row of ``X`` in one batched step (block mode).
 
         The step is as long as the ``k`` steps exact mode would take for the block's ``k``
@@ -397,10 +408,11 @@ class RollingDetector(RollingAutoencoder):
         exact mode's too).
 
         Rows flagged in ``skip`` (a sequence of bools, one per row) are not learned and enter
-        the window as their reconstructions, as :meth:`skip_one` does.
+        the window as their reconstructions, as :meth:`skip_one` does (with ``stand_in=False``,
+        as themselves, as :meth:`pass_one` does).
         """
         rows, imputed = _batch.rows_of(self, X)
-        _batch.learn_rows(self, rows, imputed, skip)
+        _batch.learn_rows(self, rows, imputed, skip, stand_in)
 
     # -- Persistence ------------------------------------------------------------------------
     def get_state(self) -> dict[str, Any]:

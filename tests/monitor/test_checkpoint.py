@@ -34,6 +34,7 @@ MONITORS = {
     ),
     "quantile": lambda: Monitor(threshold=functools.partial(QuantileThreshold, q=0.95)),
     "spot": lambda: Monitor(threshold=SPOTThreshold),
+    "protect-learning": lambda: Monitor(protect="learning"),
 }
 
 
