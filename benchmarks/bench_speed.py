@@ -167,12 +167,13 @@ def monitor_cost(repeats: int = 3) -> None:
     alone, at 1 and 38 features (NAB's and SMD's widths), 1,000 samples after 500 of warm-up;
     medians of ``repeats``."""
     from streamad import Monitor
+    from streamad.monitor import default_detector
 
     for n_features in (1, 38):
         xs = make_stream(1500, n_features, seed=4)
         chain, alone = [], []
         for _ in range(repeats):
-            monitor, det = Monitor(), Monitor().detector_
+            monitor, det = Monitor(), default_detector()
             for x in xs[:500]:
                 monitor.process_one(x)
                 det.score_one(x)

@@ -10,21 +10,7 @@ from torch.nn import functional
 
 from streamad import RollingDetector, _kernels
 from streamad.modules import Cho, Srivastava, Stacked, Sutskever
-
-MODULES = {
-    "sutskever": lambda: Sutskever(5, hidden_size=7),
-    "sutskever-square": lambda: Sutskever(5, hidden_size=5),
-    "sutskever-2-layers": lambda: Sutskever(4, hidden_size=6, n_layers=2),
-    "cho": lambda: Cho(5, hidden_size=7),
-    "cho-2-layers": lambda: Cho(3, hidden_size=4, n_layers=2),
-    "srivastava": lambda: Srivastava(5, hidden_size=7),
-    "srivastava-square": lambda: Srivastava(5, hidden_size=5),
-    "srivastava-2-layers": lambda: Srivastava(4, hidden_size=6, n_layers=2),
-    "stacked": lambda: Stacked(5),
-    "stacked-custom": lambda: Stacked(
-        5, encoder_sizes=(8,), embedding_size=3, decoder_sizes=(4, 6)
-    ),
-}
+from tests.kernel_cases import MODULES, stream
 
 
 @pytest.mark.parametrize("name", MODULES)
@@ -48,13 +34,6 @@ def test_output_and_every_gradient_match_autograd(name, steps, batch):
             continue
         scale = grad.abs().max().item()
         np.testing.assert_allclose(ours[param_name], grad.numpy(), atol=1e-5 * scale)
-
-
-def stream(n: int, n_features: int, seed: int = 0) -> list[dict[str, float]]:
-    rng = np.random.default_rng(seed)
-    values = np.sin(np.arange(n)[:, None] / (3 + np.arange(n_features)))
-    values += 0.1 * rng.normal(size=values.shape)
-    return [{f"f{j}": float(v) for j, v in enumerate(row)} for row in values]
 
 
 def autograd_only(det: RollingDetector, first: dict) -> RollingDetector:

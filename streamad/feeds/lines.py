@@ -8,6 +8,7 @@ lines longer than ``max_line`` short, so that a runaway sender cannot exhaust th
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 __all__ = ["MAX_LINE", "Line", "LineBuffer", "decode"]
@@ -91,6 +92,14 @@ class CountedLines:
     def position(self) -> dict[str, int]:
         """Where the feed stands: lines read so far (the skipped ones included)."""
         return {"lines": self.lines}
+
+    def _lines(self, buffer: LineBuffer, data: bytes) -> Iterator[Line]:
+        """The lines ``data`` completes in ``buffer``; at the end (``data`` empty), the
+        unfinished last line, if any. Lines already learned (``skip``) are dropped."""
+        pieces = buffer.feed(data) if data else [rest for rest in [buffer.rest()] if rest[1]]
+        for text, _ in pieces:
+            if (line := self._line(text)) is not None:
+                yield line
 
     def _line(self, text: bytes | None) -> Line | None:
         """The next line, or None while it is one of the ``skip`` lines already learned."""

@@ -60,11 +60,6 @@ class StreamFeed(CountedLines):
                 yield None
                 continue
             data = os.read(self.fd, 1 << 16)
+            yield from self._lines(buffer, data)
             if not data:
-                text, size = buffer.rest()
-                if size and (line := self._line(text)) is not None:
-                    yield line
                 return
-            for text, _ in buffer.feed(data):
-                if (line := self._line(text)) is not None:
-                    yield line

@@ -86,14 +86,9 @@ class TCPFeed(CountedLines):
                     data = conn.recv(1 << 16)
                 except ConnectionError:
                     data = b""
+                yield from self._lines(buffer, data)
                 if not data:
-                    text, size = buffer.rest()
-                    if size and (line := self._line(text)) is not None:
-                        yield line
                     return
-                for text, _ in buffer.feed(data):
-                    if (line := self._line(text)) is not None:
-                        yield line
 
     def __iter__(self) -> Iterator[Line | None]:
         try:

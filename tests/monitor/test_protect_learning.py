@@ -9,8 +9,7 @@ import pytest
 
 from streamad import Monitor, RollingDetector
 from streamad.thresholds import SigmaThreshold
-
-from .helpers import labelled_stream
+from tests.monitor.helpers import labelled_stream
 
 
 def small(protect) -> Monitor:
