@@ -1,4 +1,4 @@
-"""Shared fixtures: where the real data sets live."""
+"""Shared fixtures: where the real data sets live; the kernel every test runs on."""
 
 from __future__ import annotations
 
@@ -6,6 +6,10 @@ import os
 from pathlib import Path
 
 import pytest
+
+# The compiled kernel in the foreground, as in a run with numba's cache warm: every test sees the
+# same kernel whatever the cache holds (the background compile has its own tests).
+os.environ.setdefault("STREAMAD_KERNEL", "compiled")
 
 DATA = Path(
     os.environ.get("STREAMAD_DATA", Path(__file__).resolve().parents[1] / ".." / "shared" / "data")

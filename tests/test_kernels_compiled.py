@@ -147,6 +147,8 @@ def test_backend_follows_the_environment(monkeypatch):
     monkeypatch.setenv("STREAMAD_KERNEL", "numpy")
     assert _kernels.Kernel(module).backend == "numpy"
     monkeypatch.delenv("STREAMAD_KERNEL")
+    assert _kernels.kernel.backend_from_environment() == "auto"  # see tests/test_kernels_warm.py
+    monkeypatch.setenv("STREAMAD_KERNEL", "compiled")
     kernel = _kernels.Kernel(module)
     assert kernel.backend == "compiled" and kernel.serves(10_000)
     monkeypatch.setenv("STREAMAD_KERNEL", "fortran")

@@ -3,7 +3,8 @@
 Functions are compiled on their first call, not at import, and cached on disk (``cache=True``):
 next to this package when it is writable, else numba's user-wide cache (``~/.cache/numba``), or
 ``$NUMBA_CACHE_DIR`` when set. Where no cache directory is writable at all they are compiled in
-memory on each start instead (20-40 seconds on two shared cores).
+memory on each start instead (20-40 seconds on two shared cores). Either way a detector does
+not wait: the NumPy kernel serves while they compile (:mod:`streamad._kernels.warm`).
 
 numba keys each function's cache on its own file's modification time only: after editing
 ``cells.py`` in a working tree, delete ``streamad/_kernels/__pycache__/*.nb*`` (or touch the

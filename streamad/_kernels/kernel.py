@@ -9,8 +9,11 @@ numbers:
 - ``"numpy"``: the per-step NumPy loops of :mod:`streamad._kernels.lstm` (about ten NumPy calls
   per LSTM step), for windows of up to :data:`NUMPY_MAX_STEPS` steps; torch autograd beyond.
 
-The environment variable ``STREAMAD_KERNEL`` (``compiled`` or ``numpy``), read when a kernel is
-built, picks one; without numba the NumPy backend serves. Anything else (another module, loss,
+The compiled code is built on first use and cached on disk; until it is, the NumPy backend
+serves while it compiles in the background (:mod:`streamad._kernels.warm`). The environment
+variable ``STREAMAD_KERNEL``, read when a kernel is built, picks ``auto`` (the default, as just
+said), ``compiled`` (compile in the foreground if need be: reproducible to the bit) or
+``numpy``; without numba the NumPy backend serves. Anything else (another module, loss,
 optimizer or device) goes through torch autograd; :func:`kernel_for` says which.
 """
 
@@ -29,7 +32,8 @@ from torch.nn import functional
 from streamad._kernels._blas import torch_threads
 from streamad._kernels.plans import PLANS
 
-BACKENDS = ("compiled", "numpy")
+BACKENDS = ("compiled", "numpy")  # what serves a kernel
+CHOICES = ("auto", *BACKENDS)  # what $STREAMAD_KERNEL may ask for
 # The NumPy backend's cost grows by about ten NumPy calls per step and window, torch's mostly by
 # C++ work: on the benchmark machine the NumPy kernel is faster up to 50 steps, slower at 100.
 NUMPY_MAX_STEPS = 64
@@ -39,10 +43,11 @@ _no_native = False  # set when importing it failed
 
 
 def backend_from_environment() -> str:
-    """The backend named by ``$STREAMAD_KERNEL``: ``"compiled"`` (the default) or ``"numpy"``."""
-    name = os.environ.get("STREAMAD_KERNEL", "compiled").strip().lower() or "compiled"
-    if name not in BACKENDS:
-        raise ValueError(f"STREAMAD_KERNEL must be one of {BACKENDS}, not {name!r}")
+    """The backend named by ``$STREAMAD_KERNEL``: ``"auto"`` (the default), ``"compiled"`` or
+    ``"numpy"``."""
+    name = os.environ.get("STREAMAD_KERNEL", "auto").strip().lower() or "auto"
+    if name not in CHOICES:
+        raise ValueError(f"STREAMAD_KERNEL must be one of {CHOICES}, not {name!r}")
     return name
 
 
@@ -88,8 +93,9 @@ class Kernel:
 
     The parameters are NumPy views of the module's own tensors, so an update is visible to
     torch at once, and torch's updates (e.g. ``load_state_dict``) to the kernel. ``backend``
-    (default: ``$STREAMAD_KERNEL``, else ``"compiled"``) is a wish: the NumPy backend serves
-    where numba is missing or a parameter is not a contiguous float32 array.
+    (default: ``$STREAMAD_KERNEL``, else ``"auto"``) is a wish: the NumPy backend serves
+    where numba is missing or a parameter is not a contiguous float32 array, and with
+    ``"auto"`` until the compiled code is ready (the kernel moves to it at a forward pass).
     """
 
     def __init__(self, module: nn.Module, backend: str | None = None) -> None:
@@ -102,12 +108,29 @@ class Kernel:
             for hooks in (m._forward_hooks, m._forward_pre_hooks, m._backward_hooks)
         ]
         self.compiled: Any = None
-        if (backend or backend_from_environment()) == "compiled":
+        self._coming: Any = None  # the compiled kernel, while it compiles in the background
+        wish = backend or backend_from_environment()
+        if wish != "numpy":
             native = _compiled_backend()
             if native is not None and native.Compiled.accepts(self.params):
-                self.compiled = native.Compiled(module, self.params)
+                compiled = native.Compiled(module, self.params)
+                if wish == "compiled" or native.ready(compiled):
+                    self.compiled = compiled
+                else:
+                    self._coming = compiled
         self.backend = "numpy" if self.compiled is None else "compiled"
         self.max_steps = NUMPY_MAX_STEPS if self.compiled is None else None
+
+    def _move_when_ready(self) -> None:
+        """Move to the compiled backend once its background compile has ended."""
+        if self._coming is not None and _native is not None and _native.ready(self._coming):
+            self.compiled, self._coming = self._coming, None
+            self.backend, self.max_steps = "compiled", None
+
+    def _is_trace(self, cache: Any) -> bool:
+        """True when ``cache`` comes from a compiled forward pass, not the NumPy backend's (a
+        kernel may move to the compiled backend between a forward pass and its step)."""
+        return self.compiled is not None and isinstance(cache, _native.Trace)  # type: ignore[union-attr]
 
     def hooked(self) -> bool:
         """True when a hook has been put on the module since: it must then run through torch."""
@@ -120,6 +143,7 @@ class Kernel:
     def forward(self, windows: np.ndarray, grad: bool = True) -> tuple[np.ndarray, Any]:
         """The reconstruction of ``windows`` and what :meth:`step` needs to learn from it
         (without ``grad``, the compiled backend keeps nothing to learn from)."""
+        self._move_when_ready()
         if self.compiled is not None:
             return self.compiled.forward(windows, grad)
         with torch_threads():
@@ -131,6 +155,7 @@ class Kernel:
         """Replay: the errors of every window of ``size`` rows of ``seq`` (F columns), weights
         frozen (see ``Compiled.score_sequence``); None on the NumPy backend (score windows by
         batches through :meth:`forward` instead)."""
+        self._move_when_ready()
         if self.compiled is None:
             return None
         return self.compiled.score_sequence(seq, size)
@@ -140,7 +165,7 @@ class Kernel:
     ) -> tuple[np.ndarray, np.ndarray | None]:
         """Each window's mean squared error (B,), float64, from a :meth:`forward` pass, and
         that of its newest step alone where the pass computed it (else None)."""
-        if self.compiled is not None:
+        if self._is_trace(cache):
             return cache.losses, cache.newest
         return mse(windows, x_hat), None
 
@@ -157,7 +182,7 @@ class Kernel:
         With ``max_norm``, the gradient is scaled down to that global norm when longer, as
         ``torch.nn.utils.clip_grad_norm_`` does.
         """
-        if self.compiled is not None:
+        if self._is_trace(cache):
             self.compiled.step(windows, x_hat, cache, lr, max_norm)
             return
         d_x_hat = (x_hat - windows) * np.float32(2.0 / windows.size)

@@ -6,8 +6,9 @@ forward pass (see :mod:`streamad._kernels._jit`).
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from torch import nn
@@ -15,7 +16,12 @@ from torch import nn
 from streamad._kernels.compiled import forward
 from streamad._kernels.compiled_learn import learn
 from streamad._kernels.compiled_replay import score_sequence
-from streamad._kernels.layouts import layout_of
+from streamad._kernels.layouts import LSTMS, layout_of
+from streamad._kernels.warm import ready
+
+__all__ = ["Compiled", "Trace", "ready"]
+
+F32 = np.float32
 
 
 class Trace(NamedTuple):
@@ -41,6 +47,32 @@ class Compiled:
         self.shapes = [params[name].shape for name in layout.names]
         self.weights = tuple(np.atleast_2d(params[name]) for name in layout.names)
         self.grads = tuple(np.zeros_like(w) for w in self.weights)
+
+    def copy(self) -> Compiled:
+        """The same kernel on copies of the parameters (to compile on, in another thread)."""
+        twin = copy.copy(self)
+        twin.weights = tuple(w.copy() for w in self.weights)
+        twin.grads = tuple(np.zeros_like(w) for w in self.weights)
+        return twin
+
+    def examples(self) -> list[tuple[Any, tuple]]:
+        """Each compiled entry point with arguments of the types a detector passes it."""
+        n_features = self.weights[self.plan[LSTMS]].shape[1]
+        windows = np.zeros((2, 1, n_features), dtype=F32)
+        store = np.zeros(0, dtype=F32)
+        args = (self.weights, self.grads, self.plan, windows, windows, store, 0.0, -1.0, False)
+        return [
+            (forward, (self.weights, self.plan, windows, True)),
+            (learn, args),
+            (score_sequence, (self.weights, self.plan, np.zeros((2, n_features), F32), 2)),
+        ]
+
+    def warm_up(self) -> None:
+        """Compile every entry point (or load it from numba's cache) by running it once."""
+        windows = np.zeros((2, 1, self.weights[self.plan[LSTMS]].shape[1]), dtype=F32)
+        x_hat, trace = self.forward(windows)
+        self.step(windows, x_hat, trace, 0.0, None)
+        self.score_sequence(np.zeros((2, windows.shape[2]), dtype=F32), 2)
 
     @staticmethod
     def accepts(params: Mapping[str, np.ndarray]) -> bool:

@@ -1,0 +1,89 @@
+"""Compiling in the background: the NumPy kernel serves until the compiled one is ready.
+
+numba compiles the kernel on its first call (about 20 s on two shared cores) and caches it on
+disk, from where every later process loads it in a fraction of a second. So that the first
+sample of a run never waits for that compile, a kernel whose compiled code is not in the cache
+yet is compiled by one background thread, on copies of the module's parameters, while the
+NumPy kernel serves; each detector moves to the compiled kernel at its first forward pass after
+that (:class:`streamad._kernels.Kernel`). A kernel found in the cache is used from the first
+sample, as before.
+
+The two kernels agree to float32 rounding (both are tested against torch autograd): only runs
+that start before the compile has ended depend, at that level, on when it ends.
+``STREAMAD_KERNEL=compiled`` compiles in the foreground instead, for runs reproducible to the
+bit whatever the cache holds.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import warnings
+from typing import Any
+
+from numba import typeof
+from numba.core.caching import NullCache
+
+_events: dict[int, threading.Event] = {}  # set when compiled, by number of parameters
+_lock = threading.Lock()
+_forked = False  # this process was forked while compiling: the NumPy kernel serves here
+
+
+def ready(compiled: Any) -> bool:
+    """True when ``compiled`` (a ``native.Compiled``) can run without compiling first: its
+    code is in numba's cache, or the background compile has ended. The first call for a kind
+    of kernel that is not cached starts that compile and returns False."""
+    key = len(compiled.weights)
+    with _lock:
+        event = _events.get(key)
+        if event is None:
+            event = _events[key] = threading.Event()
+            if cached(compiled):
+                event.set()
+            elif not _forked:
+                thread = threading.Thread(
+                    target=_compile, args=(compiled.copy(), event), name="streamad-compile"
+                )
+                thread.daemon = True
+                thread.start()
+    return event.is_set()
+
+
+def cached(compiled: Any) -> bool:
+    """True when numba's cache holds every compiled entry point ``compiled`` calls, for its
+    argument types (or when numba's cache cannot be read this way: compile in the foreground,
+    as numba itself would)."""
+    try:
+        for dispatcher, args in compiled.examples():
+            sig = tuple(typeof(a) for a in args)
+            if sig in dispatcher.overloads:
+                continue
+            cache = dispatcher._cache
+            if isinstance(cache, NullCache):  # nowhere to cache: every process compiles
+                return False
+            key = cache._index_key(sig, dispatcher.targetctx.codegen())
+            if key not in cache._cache_file._load_index():
+                return False
+    except Exception:  # no disk cache, or numba's internals changed
+        return True
+    return True
+
+
+def _compile(compiled: Any, event: threading.Event) -> None:
+    try:
+        compiled.warm_up()
+    except Exception as error:  # pragma: no cover - numba failing to compile
+        message = f"compiling streamad's kernel failed ({error}): the NumPy kernel serves"
+        warnings.warn(message, stacklevel=1)
+    else:
+        event.set()
+
+
+def _after_fork_in_child() -> None:
+    global _lock, _forked
+    _lock = threading.Lock()  # a lock held at the fork stays held in the child
+    if any(not event.is_set() for event in _events.values()):
+        _forked = True  # numba's own compiler lock may be held forever here
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
