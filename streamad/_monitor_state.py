@@ -27,6 +27,7 @@ _CALIBRATIONS = {
 }
 _COUNTERS = (
     "n_seen",
+    "n_inputs",
     "n_learned",
     "n_alarms",
     "n_protected",
@@ -129,9 +130,12 @@ def from_state(cls: type[Monitor], state: dict[str, Any], module: Any = None) ->
         monitor.filter_.set_state(state["threshold"])
     if monitor.calibration_ is not None:
         monitor.calibration_.set_state(state["calibration"])
-    for name, value in state["counters"].items():
+    counters = state["counters"]
+    for name, value in counters.items():
         if name in _COUNTERS:  # names from a file set only what they may
             setattr(monitor, name, value)
+    if "n_inputs" not in counters:  # saved before the warm-up existed: warm once it had run
+        monitor.n_inputs = guard.warmup if counters.get("n_seen") else 0
     monitor.events.extend(Event(int(i), str(k), str(m)) for i, k, m in state["events"])
     return monitor
 

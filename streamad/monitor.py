@@ -64,7 +64,13 @@ class Monitor(anomaly.base.AnomalyDetector):
       non-string feature names rejected with a ``TypeError`` before any state changes.
     - **Scaler**: River's ``StandardScaler``; it learns only values the guard has checked
       against its bounds and neither imputed nor clipped, so no value can spoil its statistics
-      (a feature's first two values are not learned: nothing could check them yet).
+      (a feature's first three values are not learned: nothing could check them yet).
+    - **Warm-up**: the first ``guard.warmup`` samples (16 by default) teach the guard and the
+      scaler only, and score 0.0 (:attr:`warming_up`). A value standardised on two or three
+      values can lie hundreds of standard deviations out: its error, in the window for
+      ``window_size`` samples, would hold the threshold and ``"max"`` mode's scale up for
+      hundreds of samples (a default monitor then missed all six spikes of a 600-sample test
+      stream).
     - **Detector**: a :class:`~streamad.RollingDetector`, with its gradient norm clipped. A
       sample with a clipped value (more than ``clip_sigma`` standard deviations out) or an
       imputed one is not learned: it enters the window as its reconstruction, as a protected
@@ -162,6 +168,7 @@ class Monitor(anomaly.base.AnomalyDetector):
         self.events: deque[Event] = deque(maxlen=1000)
         self.last_events: tuple[Event, ...] = ()
         self.n_seen = 0
+        self.n_inputs = 0  # samples the guard and scaler learned (warm start included)
         self.n_alarms = 0
         self.n_learned = 0
         self.n_protected = 0
@@ -208,10 +215,17 @@ class Monitor(anomaly.base.AnomalyDetector):
         """Whether ``score`` is an alarm (never without a threshold or while it warms up)."""
         return False if self.filter_ is None else bool(self.filter_.classify(score))
 
+    @property
+    def warming_up(self) -> bool:
+        """True while the first ``guard.warmup`` samples teach only the guard and the scaler
+        (they score 0.0: the detector neither scores nor learns them)."""
+        return self.n_inputs < self.guard_.warmup
+
     def _score(self, x: Mapping) -> _Scored:
         guarded = self.guard_.guard_one(x)  # every check before anything changes
         z = self.scaler_.transform_one(guarded.x)
-        return _Scored(dict(x), guarded, z, float(self.detector_.score_one(z)))
+        score = 0.0 if self.warming_up else float(self.detector_.score_one(z))
+        return _Scored(dict(x), guarded, z, score)
 
     def score_one(self, x: dict) -> float:
         """The score of ``x``: the detector's reconstruction error; nothing is learned."""
@@ -234,6 +248,9 @@ class Monitor(anomaly.base.AnomalyDetector):
         ``y``, a label, reaches only a threshold calibrated on labels, never the detector.
         """
         scored = self._take_scored(x)
+        if self.warming_up:
+            self._warm_up(x, scored.guarded, y)
+            return
         alarm = self.classify(scored.score)
         trusted = self._trusted(scored.guarded)
         learn = self._decide(alarm) and trusted
@@ -246,6 +263,13 @@ class Monitor(anomaly.base.AnomalyDetector):
             self._skip(scored.z)
             self.n_protected += trusted
             self.n_untrusted += not trusted
+        self.n_seen += 1
+
+    def _warm_up(self, x: dict, guarded: Guarded, y: Any) -> None:
+        """A warm-up sample: the guard and scaler learn it (the calibration its value)."""
+        self.last_events = ()
+        self._learn_inputs(x, guarded)
+        self._learn_score(math.nan, y, guarded.x)
         self.n_seen += 1
 
     def _trusted(self, guarded: Guarded) -> bool:
@@ -288,6 +312,7 @@ class Monitor(anomaly.base.AnomalyDetector):
         return not self.protect or self.accepting
 
     def _learn_inputs(self, x: dict, guarded: Guarded) -> None:
+        self.n_inputs += 1
         for name in _learn_inputs(self.guard_, self.scaler_, x, guarded):
             self._event("feature_reset", f"feature {name!r} changed level: relearning its scale")
 
@@ -331,17 +356,21 @@ class Monitor(anomaly.base.AnomalyDetector):
         """Learn a history of normal samples before going live, with protection off.
 
         Every sample of ``history`` (dicts, or ``(x, y)`` pairs whose labels are ignored) is
-        learned ``epochs`` times by the detector; the guard and scaler learn it once (the first
-        pass), and the threshold takes the scores of the last pass, so it starts fitted to the
-        trained model. Samples with clipped values are not learned (as live). The stream's
-        counters (``n_seen``...) are left alone; an ``"trained"`` :class:`Event` says what was
-        learned. Returns the monitor.
+        learned ``epochs`` times by the detector (but those that warm a fresh chain up, see
+        :attr:`warming_up`); the guard and scaler learn it once (the first pass), and the
+        threshold takes the scores of the last pass, so it starts fitted to the trained model.
+        Samples with clipped values are not learned (as live). The stream's counters
+        (``n_seen``...) are left alone; an ``"trained"`` :class:`Event` says what was learned.
+        Returns the monitor.
         """
         if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
             raise ValueError(f"epochs must be an int >= 1, not {epochs!r}")
         records = [item[0] if isinstance(item, tuple) else item for item in _records(history)]
+        start = max(0, self.guard_.warmup - self.n_inputs)  # these only warm the scaler up
+        for x in records[:start]:
+            self._learn_inputs(x, self.guard_.guard_one(x))
         for epoch in range(epochs):
-            for x in records:
+            for x in records[start:]:
                 scored = self._score(x)
                 if epoch == 0:
                     self._learn_inputs(x, scored.guarded)
@@ -367,6 +396,7 @@ class Monitor(anomaly.base.AnomalyDetector):
         one batched pass. Nothing is learned.
         """
         records = _records(X)
+        warm = max(0, min(len(records), self.guard_.warmup - self.n_inputs))  # warm-up: 0.0
         if self.n_seen < FROZEN_AFTER:  # warm-up: the inputs as exact mode would see them
             guard, scaler = copy.deepcopy(self.guard_), copy.deepcopy(self.scaler_)
             guarded, zs = [], []
@@ -377,7 +407,8 @@ class Monitor(anomaly.base.AnomalyDetector):
         else:
             guarded = [self.guard_.guard_one(x) for x in records]  # all checked before any use
             zs = [self.scaler_.transform_one(g.x) for g in guarded]
-        scores = [float(s) for s in self.detector_.score_many(zs)] if zs else []
+        scored = self.detector_.score_many(zs[warm:]) if len(zs) > warm else []
+        scores = [0.0] * warm + [float(s) for s in scored]
         self._block = (records, guarded, zs, scores)
         self._explained = None
         if scores:
@@ -400,7 +431,12 @@ class Monitor(anomaly.base.AnomalyDetector):
         _, guarded, zs, scores = block
         labels = [None] * len(records) if y is None else list(y)
         skip = []
+        warm = 0
         for x, g, score, label in zip(records, guarded, scores, labels, strict=True):
+            if self.warming_up:
+                self._warm_up(x, g, label)
+                warm += 1
+                continue
             trusted = self._trusted(g)
             learn = self._decide(self.classify(score)) and trusted
             self._learn_inputs(x, g)
@@ -410,8 +446,8 @@ class Monitor(anomaly.base.AnomalyDetector):
             self._learn_score(score if trusted else math.nan, label, g.x)
             self.n_learned += learn
             self.n_seen += 1
-        if zs:
-            self.detector_.learn_many(zs, skip=skip, stand_in=self.protect != "learning")
+        if len(zs) > warm:
+            self.detector_.learn_many(zs[warm:], skip=skip, stand_in=self.protect != "learning")
 
     # -- checkpoints ----------------------------------------------------------------------------
     def get_state(self) -> dict[str, Any]:

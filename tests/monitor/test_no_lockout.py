@@ -63,12 +63,13 @@ def test_a_lasting_change_is_accepted_as_the_new_normal():
     xs = shifted(1000, at=10_000)
     locked_alarms = [locked.process_one(x).is_alarm for x in xs]
     free_alarms = [free.process_one(x).is_alarm for x in xs]
+    at = 300 + locked.guard_.warmup  # the detector sees nothing of the monitor's warm-up
     # without acceptance the protected detector never learns the new regime: alarms for ever
-    assert sum(locked_alarms[300:]) == 700 and not locked.events
+    assert sum(locked_alarms[at:]) == 1000 - at and not locked.events
     # with it, the 20th alarm in a row is learned, and so are the next, until they stop
-    assert sum(free_alarms[300:]) == 20 + 4
+    assert sum(free_alarms[at:]) == 20 + 4
     (accepted,) = free.events
-    assert (accepted.index, accepted.kind) == (319, "accepted")
+    assert (accepted.index, accepted.kind) == (at + 19, "accepted")
     assert "20 alarms in a row" in accepted.message
     assert free.n_accepted == 1 and not free.accepting and free.run_length == 0
 
@@ -103,8 +104,9 @@ def test_the_threshold_warm_up_learns_every_sample():
     for x in shifted(40, at=1000):
         monitor.process_one(x)
     # a threshold of 0 flags everything; accept_after=50 has not been reached, so every
-    # sample was protected once the threshold existed: FixedThreshold has no warm-up
-    assert monitor.n_protected + monitor.n_untrusted == 40  # untrusted: clipped early on
+    # sample after the monitor's own warm-up was protected: FixedThreshold has no warm-up
+    after_warm_up = 40 - monitor.guard_.warmup
+    assert monitor.n_protected + monitor.n_untrusted == after_warm_up
     sigma = small(threshold=functools.partial(SigmaThreshold, warmup=30))
     seen = 0
     for x in shifted(200, at=1000):
@@ -113,7 +115,7 @@ def test_the_threshold_warm_up_learns_every_sample():
         sigma.process_one(x)  # every sample is learned until 30 scores fit the threshold
         seen += 1
     assert sigma.n_protected == 0 and 30 <= seen < 60
-    assert sigma.detector_.n_learned == seen - sigma.n_untrusted
+    assert sigma.detector_.n_learned == seen - sigma.guard_.warmup - sigma.n_untrusted
 
 
 def test_river_quantile_filter_locks_a_rolling_detector_out_and_the_monitor_does_not():
