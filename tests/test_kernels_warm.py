@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -116,3 +118,14 @@ def test_an_empty_numba_cache_is_seen_without_compiling(tmp_path):
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert result.stdout.strip() == "False", result.stderr
     assert not list(tmp_path.rglob("*.nbc"))  # nothing was compiled
+
+
+def test_a_process_ending_during_the_compile_waits_for_it(monkeypatch, capsys):
+    done = threading.Event()
+    thread = threading.Thread(target=lambda: (time.sleep(0.2), done.set()), daemon=True)
+    thread.start()
+    monkeypatch.setattr(warm, "_threads", [thread])
+    warm._finish_at_exit()
+    assert done.is_set() and "one-time compile" in capsys.readouterr().err
+    warm._finish_at_exit()  # nothing left to wait for: silent
+    assert capsys.readouterr().err == ""

@@ -6,7 +6,8 @@ sample of a run never waits for that compile, a kernel whose compiled code is no
 yet is compiled by one background thread, on copies of the module's parameters, while the
 NumPy kernel serves; each detector moves to the compiled kernel at its first forward pass after
 that (:class:`streamad._kernels.Kernel`). A kernel found in the cache is used from the first
-sample, as before.
+sample, as before. A process that ends before the compile does waits for it at exit (saying so
+on stderr), so that the next run finds it in the cache.
 
 The two kernels agree to float32 rounding (both are tested against torch autograd): only runs
 that start before the compile has ended depend, at that level, on when it ends.
@@ -16,7 +17,9 @@ bit whatever the cache holds.
 
 from __future__ import annotations
 
+import atexit
 import os
+import sys
 import threading
 import warnings
 from typing import Any
@@ -27,6 +30,7 @@ from numba.core.caching import NullCache
 _events: dict[int, threading.Event] = {}  # set when compiled, by number of parameters
 _lock = threading.Lock()
 _forked = False  # this process was forked while compiling: the NumPy kernel serves here
+_threads: list[threading.Thread] = []
 
 
 def ready(compiled: Any) -> bool:
@@ -46,6 +50,7 @@ def ready(compiled: Any) -> bool:
                 )
                 thread.daemon = True
                 thread.start()
+                _threads.append(thread)
     return event.is_set()
 
 
@@ -77,6 +82,18 @@ def _compile(compiled: Any, event: threading.Event) -> None:
         warnings.warn(message, stacklevel=1)
     else:
         event.set()
+
+
+@atexit.register
+def _finish_at_exit() -> None:
+    running = [thread for thread in _threads if thread.is_alive()]
+    if running:
+        print(
+            "streamad: finishing the one-time compile of its kernel (cached for later runs)",
+            file=sys.stderr,
+        )
+        for thread in running:
+            thread.join()
 
 
 def _after_fork_in_child() -> None:
