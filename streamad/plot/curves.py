@@ -107,14 +107,7 @@ def roc_curve(scores: ArrayLike, labels: ArrayLike, path: SavePath = None) -> An
     figure, axes = _figure.figure(size=(5.0, 5.0))
     axes[0].plot(fpr, tpr, lw=2, label=f"ROC-AUC {roc_auc(labels, scores):.3f}")
     axes[0].plot([0, 1], [0, 1], ":", color="grey", label="random")
-    axes[0].set(
-        xlabel="false-positive rate",
-        ylabel="true-positive rate",
-        title="ROC curve",
-        xlim=(0, 1),
-        ylim=(0, 1.01),
-    )
-    axes[0].legend(loc="lower right")
+    _rates(axes[0], "false-positive rate", "true-positive rate", "ROC curve", "lower right")
     return _figure.done(figure, path)
 
 
@@ -135,15 +128,14 @@ def pr_curve(scores: ArrayLike, labels: ArrayLike, path: SavePath = None) -> Any
         recall, precision, where="post", lw=2, label=f"PR-AUC {pr_auc(labels, scores):.3f}"
     )
     axes[0].axhline(rate, ls=":", color="grey", label=f"anomaly rate {rate:.3f}")
-    axes[0].set(
-        xlabel="recall",
-        ylabel="precision",
-        title="precision-recall curve",
-        xlim=(0, 1),
-        ylim=(0, 1.01),
-    )
-    axes[0].legend(loc="lower left")
+    _rates(axes[0], "recall", "precision", "precision-recall curve", "lower left")
     return _figure.done(figure, path)
+
+
+def _rates(axes: Any, xlabel: str, ylabel: str, title: str, legend: str) -> None:
+    """Labels, the unit square (a little headroom above 1) and the legend of a rate curve."""
+    axes.set(xlabel=xlabel, ylabel=ylabel, title=title, xlim=(0, 1), ylim=(0, 1.01))
+    axes.legend(loc=legend)
 
 
 def confusion_matrix(labels: ArrayLike, alarms: ArrayLike, path: SavePath = None) -> Any:
