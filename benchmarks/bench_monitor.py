@@ -99,12 +99,15 @@ STREAMS = {
 }
 
 
-BLOCK = 1  # --block: samples per block (1: exact mode)
+Make = Callable[..., Monitor]
 
 
-def _run(monitor: Monitor, source: Any, calibrated: bool = False) -> tuple[np.ndarray, ...]:
-    if BLOCK > 1 and not calibrated:
-        return _run_blocks(monitor, source)
+def _run(
+    monitor: Monitor, source: Any, calibrated: bool = False, block: int = 1
+) -> tuple[np.ndarray, ...]:
+    """Scores (or calibrated values), labels and alarms of ``source``, exact mode or blocks."""
+    if block > 1 and not calibrated:
+        return _run_blocks(monitor, source, block)
     scores, labels, alarms = [], [], []
     for x, y in source:
         alarm = monitor.process_one(x)
@@ -115,11 +118,11 @@ def _run(monitor: Monitor, source: Any, calibrated: bool = False) -> tuple[np.nd
     return np.array(scores), np.array(labels), np.array(alarms)
 
 
-def _run_blocks(monitor: Monitor, source: Any) -> tuple[np.ndarray, ...]:
+def _run_blocks(monitor: Monitor, source: Any, size: int) -> tuple[np.ndarray, ...]:
     """Block mode: each block scored with frozen weights, then learned in one step."""
     scores, labels, alarms = [], [], []
     samples = iter(source)
-    while block := list(itertools.islice(samples, BLOCK)):
+    while block := list(itertools.islice(samples, size)):
         xs = [x for x, _ in block]
         values = monitor.score_many(xs)
         alarms.extend(monitor.classify(v) for v in values)
@@ -129,15 +132,15 @@ def _run_blocks(monitor: Monitor, source: Any) -> tuple[np.ndarray, ...]:
     return np.array(scores), np.array(labels), np.array(alarms)
 
 
-def sine(root: Path, make: Callable[..., Monitor]) -> dict:
-    scores, labels, alarms = _run(make(), SineWithSpikes())
+def sine(root: Path, make: Make, block: int = 1) -> dict:
+    scores, labels, alarms = _run(make(), SineWithSpikes(), block=block)
     c = confusion(labels, alarms)
     return {"tp": c.tp, "fp": c.fp, "fn": c.fn, "roc_auc": roc_auc(labels, scores)}
 
 
-def stream(name: str) -> Callable[[Path, Callable[..., Monitor]], dict]:
-    def run(root: Path, make: Callable[..., Monitor]) -> dict:
-        scores, labels, alarms = _run(make(), STREAMS[name](root))
+def stream(name: str) -> Callable[..., dict]:
+    def run(root: Path, make: Make, block: int = 1) -> dict:
+        scores, labels, alarms = _run(make(), STREAMS[name](root), block=block)
         return {
             "n": len(labels),
             "roc_auc": roc_auc(labels, scores),
@@ -149,19 +152,20 @@ def stream(name: str) -> Callable[[Path, Callable[..., Monitor]], dict]:
     return run
 
 
-def smd(root: Path, make: Callable[..., Monitor]) -> dict:
+def smd(root: Path, make: Make, block: int = 1) -> dict:
     out: dict[str, Any] = {}
     for machine in MACHINES:
         for start in ("cold", "warm"):
             monitor = make()
             if start == "warm":
                 monitor.warm_start(SMD(root / "smd", machine, "train"))
-            scores, labels, _ = _run(monitor, SMD(root / "smd", machine))
+            scores, labels, _ = _run(monitor, SMD(root / "smd", machine), block=block)
             out[f"{machine}/{start}"] = [roc_auc(labels, scores), pr_auc(labels, scores)]
     return out
 
 
-def nab(root: Path, make: Callable[..., Monitor]) -> dict:
+def nab(root: Path, make: Make, block: int = 1) -> dict:
+    """NAB in exact mode always (``block`` is not used: NAB's scores are calibrated values)."""
     corpus = nab_corpus(root / "nab")
     scores, windows = [], []
     for series in corpus:
@@ -187,17 +191,15 @@ def main() -> None:
     parser.add_argument("--force", action="store_true")
     parser.add_argument("--block", type=int, default=1, help="block mode, k samples a block")
     args = parser.parse_args()
-    global BLOCK
-    BLOCK = args.block
     torch.set_num_threads(1)
     args.cache.mkdir(parents=True, exist_ok=True)
     for cell in args.cells:
-        name = args.variant if BLOCK == 1 else f"{args.variant}-block{BLOCK}"
+        name = args.variant if args.block == 1 else f"{args.variant}-block{args.block}"
         path = args.cache / f"{name}--{cell}.json"
         if path.exists() and not args.force:
             continue
         start = time.perf_counter()
-        result = CELLS[cell](args.data.resolve(), VARIANTS[args.variant])
+        result = CELLS[cell](args.data.resolve(), VARIANTS[args.variant], args.block)
         result["wall_s"] = time.perf_counter() - start
         path.write_text(json.dumps(result, indent=1, default=float))
         print(f"{name} {cell}: {json.dumps(result, default=float)}", flush=True)
