@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import math
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -32,7 +33,7 @@ from typing import Any
 import numpy as np
 import torch
 from _quality_nab import corpus_score, windows_of
-from river import preprocessing
+from river import drift, preprocessing
 
 from streamad import Guard, Monitor, RollingDetector
 from streamad.calibrate import Likelihood
@@ -65,6 +66,41 @@ class Plain:
         return Alarm(score, None, False, (), calibrated)
 
 
+class DriftAdapted(Monitor):
+    """A Monitor coupled to River's ADWIN on the log of each learned score (issue 11's
+    "adaptation"): on a detected change it raises the detector's learning rate fivefold for
+    200 samples (``mode="lr"``) or starts its threshold again (``mode="threshold"``)."""
+
+    BOOST, BOOST_FOR = 5.0, 200
+
+    def __init__(self, *args: Any, mode: str = "lr", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.mode = mode
+        self._drift = drift.ADWIN(delta=0.002)
+        self._boost_left = 0
+        self.n_drifts = 0
+
+    def learn_one(self, x: dict, y: Any = None) -> None:
+        self._scored = scored = self._take_scored(x)
+        warming = self.warming_up
+        super().learn_one(x, y)
+        if warming or not math.isfinite(scored.score):
+            return
+        detector = self.detector_
+        if self._boost_left > 0:
+            self._boost_left -= 1
+            if self._boost_left == 0:
+                detector.lr /= self.BOOST
+        self._drift.update(math.log(scored.score + 1e-12))
+        if self._drift.drift_detected:
+            self.n_drifts += 1
+            if self.mode == "threshold" and self.filter_ is not None:
+                self.filter_ = self.threshold(detector)
+            elif self.mode == "lr" and self._boost_left == 0:
+                detector.lr *= self.BOOST
+                self._boost_left = self.BOOST_FOR
+
+
 #: Named Monitor set-ups; each takes keyword arguments for the Monitor (NAB sets calibration).
 VARIANTS: dict[str, Callable[..., Monitor]] = {
     "default": Monitor,
@@ -91,6 +127,9 @@ VARIANTS: dict[str, Callable[..., Monitor]] = {
     "protect-learning": lambda **kw: Monitor(protect="learning", **kw),
     "clip10": lambda **kw: Monitor(guard=Guard(clip_sigma=10.0), **kw),
     "plain": Plain,
+    "adwin-lr": DriftAdapted,
+    "adwin-threshold": lambda **kw: DriftAdapted(mode="threshold", **kw),
+    "lr0.03": lambda **kw: Monitor(RollingDetector(lr=0.03, clip_grad=1.0, score_mode="max"), **kw),
 }
 STREAMS = {
     "creditcard": lambda root: CreditCard(root / "creditcard" / "creditcard.csv.gz"),
