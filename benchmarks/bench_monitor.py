@@ -101,6 +101,37 @@ class DriftAdapted(Monitor):
                 self._boost_left = self.BOOST_FOR
 
 
+class NewestZ(RollingDetector):
+    """The newest row's error of each feature as a z-score against that feature's running
+    mean and spread of it (over the windows learned), summed: RESEARCH.md's CreditCard lever,
+    measured in the Monitor (exact mode only: the replay path gives no per-feature errors)."""
+
+    WARMUP = 30  # windows learned before the z-scores (before: the plain newest-row error)
+
+    def _errors(self, evaluation: Any) -> np.ndarray:
+        diff = evaluation.reconstruction[-1].astype(np.float64) - evaluation.windows[-1]
+        if not hasattr(self, "_z"):
+            self._z = [0, np.zeros(diff.shape[1]), np.zeros(diff.shape[1])]  # n, mean, M2
+        return diff * diff
+
+    def _scores(self, evaluation: Any) -> np.ndarray:
+        errors = self._errors(evaluation)
+        n, mean, m2 = self._z
+        self._newest_won = True
+        if n < self.WARMUP:
+            return errors.mean(axis=1)
+        return ((errors - mean) / (np.sqrt(m2 / n) + 1e-12)).sum(axis=1)
+
+    def _apply(self, evaluation: Any, rows: np.ndarray, *args: Any, **kwargs: Any) -> None:
+        if evaluation is not None and evaluation.finite:
+            for row in self._errors(evaluation):
+                self._z[0] += 1
+                delta = row - self._z[1]
+                self._z[1] += delta / self._z[0]
+                self._z[2] += delta * (row - self._z[1])
+        super()._apply(evaluation, rows, *args, **kwargs)
+
+
 #: Named Monitor set-ups; each takes keyword arguments for the Monitor (NAB sets calibration).
 VARIANTS: dict[str, Callable[..., Monitor]] = {
     "default": Monitor,
@@ -130,6 +161,11 @@ VARIANTS: dict[str, Callable[..., Monitor]] = {
     "adwin-lr": DriftAdapted,
     "adwin-threshold": lambda **kw: DriftAdapted(mode="threshold", **kw),
     "lr0.03": lambda **kw: Monitor(RollingDetector(lr=0.03, clip_grad=1.0, score_mode="max"), **kw),
+    "newest": lambda **kw: Monitor(RollingDetector(clip_grad=1.0, score_mode="newest"), **kw),
+    "newest-z": lambda **kw: Monitor(NewestZ(clip_grad=1.0, score_mode="newest"), **kw),
+    "newest-z-noprot": lambda **kw: Monitor(
+        NewestZ(clip_grad=1.0, score_mode="newest"), protect=False, **kw
+    ),
 }
 STREAMS = {
     "creditcard": lambda root: CreditCard(root / "creditcard" / "creditcard.csv.gz"),
