@@ -135,7 +135,8 @@ def from_state(cls: type[Monitor], state: dict[str, Any], module: Any = None) ->
         if name in _COUNTERS:  # names from a file set only what they may
             setattr(monitor, name, value)
     if "n_inputs" not in counters:  # saved before the warm-up existed: warm once it had run
-        monitor.n_inputs = guard.warmup if counters.get("n_seen") else 0
+        ran = counters.get("n_seen") or monitor.scaler_.counts  # live, or a warm start
+        monitor.n_inputs = guard.warmup if ran else 0
     monitor.events.extend(Event(int(i), str(k), str(m)) for i, k, m in state["events"])
     return monitor
 

@@ -368,7 +368,9 @@ class Monitor(anomaly.base.AnomalyDetector):
         records = [item[0] if isinstance(item, tuple) else item for item in _records(history)]
         start = max(0, self.guard_.warmup - self.n_inputs)  # these only warm the scaler up
         for x in records[:start]:
-            self._learn_inputs(x, self.guard_.guard_one(x))
+            guarded = self.guard_.guard_one(x)
+            self._learn_inputs(x, guarded)
+            self._learn_score(math.nan, None, guarded.x)  # as live: the calibration's range
         for epoch in range(epochs):
             for x in records[start:]:
                 scored = self._score(x)
@@ -383,7 +385,8 @@ class Monitor(anomaly.base.AnomalyDetector):
                 if epoch == epochs - 1 and trusted:
                     self._learn_score(scored.score, None, scored.guarded.x)
         self._scored = None
-        self._event("trained", f"warm start: {len(records)} samples, {epochs} epoch(s)")
+        warmed = f" (the first {min(start, len(records))} warming the scaler up)" if start else ""
+        self._event("trained", f"warm start: {len(records)} samples{warmed}, {epochs} epoch(s)")
         return self
 
     # -- blocks ---------------------------------------------------------------------------------

@@ -114,10 +114,14 @@ class Kernel:
             native = _compiled_backend()
             if native is not None and native.Compiled.accepts(self.params):
                 compiled = native.Compiled(module, self.params)
-                if wish == "compiled" or native.ready(compiled):
+                if wish == "auto":
+                    ready = native.ready(compiled)
+                    self.compiled, self._coming = (compiled, None) if ready else (None, compiled)
+                elif native.foreground_ok(compiled):
                     self.compiled = compiled
                 else:
-                    self._coming = compiled
+                    message = "forked while streamad's kernel compiled: the NumPy kernel serves"
+                    warnings.warn(message, stacklevel=2)
         self.backend = "numpy" if self.compiled is None else "compiled"
         self.max_steps = NUMPY_MAX_STEPS if self.compiled is None else None
 
@@ -138,6 +142,7 @@ class Kernel:
 
     def serves(self, steps: int) -> bool:
         """True when windows of ``steps`` steps run through this kernel (else torch autograd)."""
+        self._move_when_ready()  # long windows reach forward() only once compiled
         return self.max_steps is None or steps <= self.max_steps
 
     def forward(self, windows: np.ndarray, grad: bool = True) -> tuple[np.ndarray, Any]:

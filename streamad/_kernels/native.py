@@ -17,9 +17,9 @@ from streamad._kernels.compiled import forward
 from streamad._kernels.compiled_learn import learn
 from streamad._kernels.compiled_replay import score_sequence
 from streamad._kernels.layouts import LSTMS, layout_of
-from streamad._kernels.warm import ready
+from streamad._kernels.warm import foreground_ok, ready
 
-__all__ = ["Compiled", "Trace", "ready"]
+__all__ = ["Compiled", "Trace", "foreground_ok", "ready"]
 
 F32 = np.float32
 

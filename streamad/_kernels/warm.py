@@ -6,8 +6,10 @@ sample of a run never waits for that compile, a kernel whose compiled code is no
 yet is compiled by one background thread, on copies of the module's parameters, while the
 NumPy kernel serves; each detector moves to the compiled kernel at its first forward pass after
 that (:class:`streamad._kernels.Kernel`). A kernel found in the cache is used from the first
-sample, as before. A process that ends before the compile does waits for it at exit (saying so
-on stderr), so that the next run finds it in the cache.
+sample, as before, unless another kind is compiling: loading from the cache takes numba's
+compiler lock too, so that kind then loads in the background as well. A process that ends before
+the compile does waits for it at exit (saying so on stderr), so that the next run finds it in
+the cache; where no cache directory is writable, it does not wait (nothing would be kept).
 
 The two kernels agree to float32 rounding (both are tested against torch autograd): only runs
 that start before the compile has ended depend, at that level, on when it ends.
@@ -30,19 +32,22 @@ from numba.core.caching import NullCache
 _events: dict[int, threading.Event] = {}  # set when compiled, by number of parameters
 _lock = threading.Lock()
 _forked = False  # this process was forked while compiling: the NumPy kernel serves here
-_threads: list[threading.Thread] = []
+_threads: list[tuple[threading.Thread, bool]] = []  # each compile, and whether exit waits for it
 
 
 def ready(compiled: Any) -> bool:
-    """True when ``compiled`` (a ``native.Compiled``) can run without compiling first: its
-    code is in numba's cache, or the background compile has ended. The first call for a kind
-    of kernel that is not cached starts that compile and returns False."""
+    """True when ``compiled`` (a ``native.Compiled``) can run without waiting for a compile:
+    its code is loaded, or in numba's disk cache while no compile holds numba's compiler lock
+    (loading takes that lock too), or the background compile of its kind has ended. The first
+    call for a kind of kernel that cannot run yet starts that compile and returns False."""
     key = len(compiled.weights)
     with _lock:
         event = _events.get(key)
         if event is None:
             event = _events[key] = threading.Event()
-            if cached(compiled):
+            found = where(compiled)
+            busy = _forked or any(thread.is_alive() for thread, _ in _threads)
+            if found == "memory" or (found == "disk" and not busy):
                 event.set()
             elif not _forked:
                 thread = threading.Thread(
@@ -50,28 +55,38 @@ def ready(compiled: Any) -> bool:
                 )
                 thread.daemon = True
                 thread.start()
-                _threads.append(thread)
+                _threads.append((thread, found != "nowhere"))
     return event.is_set()
 
 
-def cached(compiled: Any) -> bool:
-    """True when numba's cache holds every compiled entry point ``compiled`` calls, for its
-    argument types (or when numba's cache cannot be read this way: compile in the foreground,
-    as numba itself would)."""
+def foreground_ok(compiled: Any) -> bool:
+    """Whether ``compiled`` may be compiled in the foreground (``STREAMAD_KERNEL=compiled``):
+    not in a process forked during a compile, where numba's compiler lock stays held for ever,
+    unless its code is already loaded."""
+    return not _forked or where(compiled) == "memory"
+
+
+def where(compiled: Any) -> str:
+    """Where the code of every entry point ``compiled`` calls is, for its argument types:
+    ``"memory"`` (loaded), ``"disk"`` (loaded or in numba's cache), ``"none"`` (to compile), or
+    ``"nowhere"`` (to compile, and no cache to keep it in). When numba's cache cannot be read
+    this way, ``"disk"``: numba itself then decides, in the foreground, as before."""
+    found = "memory"
     try:
         for dispatcher, args in compiled.examples():
             sig = tuple(typeof(a) for a in args)
             if sig in dispatcher.overloads:
                 continue
             cache = dispatcher._cache
-            if isinstance(cache, NullCache):  # nowhere to cache: every process compiles
-                return False
+            if isinstance(cache, NullCache):
+                return "nowhere"
             key = cache._index_key(sig, dispatcher.targetctx.codegen())
             if key not in cache._cache_file._load_index():
-                return False
-    except Exception:  # no disk cache, or numba's internals changed
-        return True
-    return True
+                return "none"
+            found = "disk"
+    except Exception:  # numba's internals changed
+        return "disk"
+    return found
 
 
 def _compile(compiled: Any, event: threading.Event) -> None:
@@ -86,7 +101,7 @@ def _compile(compiled: Any, event: threading.Event) -> None:
 
 @atexit.register
 def _finish_at_exit() -> None:
-    running = [thread for thread in _threads if thread.is_alive()]
+    running = [thread for thread, wait in _threads if wait and thread.is_alive()]
     if running:
         print(
             "streamad: finishing the one-time compile of its kernel (cached for later runs)",

@@ -103,29 +103,22 @@ def torch_threads(n: int) -> Iterator[None]:
         torch.set_num_threads(threads)
 
 
-def warm_up(monitor: Any) -> None:
-    """Load now what the monitor's first sample would load (about 2 s: torch's compiler, which
-    the first optimizer imports, and the compiled kernels), on a throwaway copy of it: the first
-    sample of the stream is then as quick as the others."""
+def warm_up(monitor: Any) -> Any:
+    """Load now what the monitor's first sample would load (torch, the compiled kernel or the
+    start of its background compile), on a throwaway copy of it fed past its own warm-up: the
+    first sample of the stream is then as quick as the others. Returns the copy."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         probe = monitor.clone()
-        for value in (0.0, 1.0, 0.5):
-            probe.process_one({"warm-up": value})
+        guard = getattr(probe, "guard_", None)
+        samples = getattr(guard, "warmup", 0) + 3  # past the monitor's own warm-up
+        for i in range(samples):
+            probe.process_one({"warm-up": (0.0, 1.0, 0.5)[i % 3]})
+    return probe
 
 
 def warm_start(monitor: Any, history: Iterable[dict]) -> int:
     """Learn ``history`` (normal samples) with :meth:`Monitor.warm_start`; returns its size."""
     rows = list(history)
     monitor.warm_start(rows)
-    return len(rows)
-    protect, accept = monitor.protect, monitor.accept_after
-    monitor.protect = False
-    try:
-        for x in rows:
-            monitor.learn_one(x)
-    finally:
-        monitor.protect, monitor.accept_after = protect, accept
-    monitor.n_alarms = monitor.run_length = 0
-    monitor.accepting = False
     return len(rows)

@@ -60,3 +60,15 @@ def test_the_console_entry_point_imports_no_torch_for_help():
     result = _run("")
     assert result["codes"] == [0, 0, 0, 0, 2, 2, 2]
     assert result["heavy"] == []
+
+
+def test_the_warm_up_probe_goes_past_the_monitors_own_warm_up():
+    """Reported: fed three samples, the probe stayed inside the monitor's 16-sample warm-up, so
+    the model was first built by the stream's 17th sample."""
+    from streamad import Monitor, RollingDetector
+    from streamad.cli.build import warm_up
+
+    monitor = Monitor(RollingDetector(window_size=3, hidden_size=2))
+    probe = warm_up(monitor)
+    assert probe.detector_.module_ is not None and not probe.warming_up
+    assert monitor.n_seen == 0 and monitor.detector_.module_ is None  # the monitor untouched

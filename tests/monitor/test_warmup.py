@@ -76,6 +76,9 @@ def test_a_checkpoint_saved_before_the_warm_up_existed_loads_warm():
     state = monitor.get_state()
     del state["counters"]["n_inputs"]
     assert not Monitor.from_state(state).warming_up
+    trained = small().warm_start([x for x, _ in labelled_stream(30)]).get_state()
+    del trained["counters"]["n_inputs"]  # a warm start leaves n_seen at 0
+    assert not Monitor.from_state(trained).warming_up
     fresh = small().get_state()
     del fresh["counters"]["n_inputs"]
     assert Monitor.from_state(fresh).warming_up  # nothing seen: warms up as any new monitor
