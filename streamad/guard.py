@@ -212,8 +212,9 @@ class Guard(base.Transformer):
     def _bounded(self, values: np.ndarray, n_new: int) -> tuple[np.ndarray, np.ndarray]:
         """``values`` clipped, NaN left as NaN; the mask of clipped values."""
         low, high = clip_bounds(*self._stats(), self.clip_sigma)
-        low = np.concatenate([low, np.full(n_new, -np.inf)])
-        high = np.concatenate([high, np.full(n_new, np.inf)])
+        if n_new:
+            low = np.concatenate([low, np.full(n_new, -np.inf)])
+            high = np.concatenate([high, np.full(n_new, np.inf)])
         clipped = (values < low) | (values > high)  # False for NaN
         return np.clip(values, low, high), clipped
 
@@ -229,17 +230,25 @@ class Guard(base.Transformer):
         values, new = self._check(x)
         out, clipped = self._bounded(values, len(new))
         self._checked = (dict(x), values, new, out, clipped)
+        names = self.features + new
         missing = np.isnan(values)
+        imputed: tuple[str, ...] = ()
         if missing.any():
             out = np.where(missing, self._means(len(new)), out)
-        names = self.features + new
-        bounded = np.concatenate([self._n >= _ROBUST_FROM, np.zeros(len(new), dtype=bool)])
+            imputed = tuple(name for name, m in zip(names, missing, strict=True) if m)
+        cut: tuple[str, ...] = ()
+        if clipped.any():
+            cut = tuple(name for name, c in zip(names, clipped, strict=True) if c)
         return Guarded(
-            dict(zip(names, out.tolist(), strict=True)),
-            tuple(name for name, m in zip(names, missing, strict=True) if m),
-            tuple(name for name, c in zip(names, clipped, strict=True) if c),
-            tuple(name for name, b in zip(names, bounded, strict=True) if b),
+            dict(zip(names, out.tolist(), strict=True)), imputed, cut, self._bounded_names()
         )
+
+    def _bounded_names(self) -> tuple[str, ...]:
+        """The known features that have a bound (see :class:`Guarded`)."""
+        n = self._n
+        if len(n) and n.min() >= _ROBUST_FROM:  # the common case: all of them
+            return tuple(self.features)
+        return tuple(name for name, k in zip(self.features, n, strict=True) if k >= _ROBUST_FROM)
 
     def transform_one(self, x: dict) -> dict:
         return self.guard_one(x).x
@@ -256,6 +265,8 @@ class Guard(base.Transformer):
             values, new = self._check(x)
             self._grow(new)
             out, clipped = self._bounded(values, 0)
+        if not new and self._steady(values, clipped):
+            return
         usable = ~np.isnan(values)
         self.n_imputed += int((~usable).sum())
         self.n_clipped += int(clipped.sum())
@@ -281,6 +292,22 @@ class Guard(base.Transformer):
         delta = np.where(late, out - self._mean, 0.0)
         self._mean = self._mean + delta / n
         self._m2 = self._m2 + np.where(late, delta * (out - self._mean), 0.0)
+
+    def _steady(self, values: np.ndarray, clipped: np.ndarray) -> bool:
+        """Learn ``values`` the short way when every feature is past its warm-up and present,
+        and none is clipped (the common case; the same numbers as the general way). Returns
+        False, having learned nothing, otherwise."""
+        n = self._n
+        if not len(n) or n.min() < self.warmup or clipped.any() or np.isnan(values).any():
+            return False
+        if self._run.any():
+            self._run = np.zeros_like(self._run)
+        self.last_reset = ()
+        self._n = n = n + 1
+        delta = values - self._mean
+        self._mean = self._mean + delta / n
+        self._m2 = self._m2 + delta * (values - self._mean)
+        return True
 
     def _grow(self, new: list[str]) -> None:
         if not new:

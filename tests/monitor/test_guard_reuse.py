@@ -49,3 +49,20 @@ def test_a_sample_changed_after_guard_one_is_checked_again():
     a.learn_one(x)
     b.learn_one({"a": 0.5, "b": 1e9})
     assert a.get_state() == b.get_state() and a.n_clipped == b.n_clipped
+
+
+def test_the_steady_short_way_learns_what_the_general_way_does(monkeypatch):
+    """Every feature warm, present and unclipped: learn_one takes a short way (fewer NumPy
+    calls); its state must equal the general way's, bit for bit, on a stream that also leaves
+    it (missing, clipped, reset and new features)."""
+    short, general = Guard(), Guard()
+    monkeypatch.setattr(general, "_steady", lambda values, clipped: False)
+    steady, taken = short._steady, []
+    monkeypatch.setattr(short, "_steady", lambda *args: taken.append(steady(*args)) or taken[-1])
+    for x in samples():
+        assert short.guard_one(x) == general.guard_one(x)
+        short.learn_one(x)
+        general.learn_one(x)
+        assert short.get_state() == general.get_state()
+        assert short.last_reset == general.last_reset
+    assert 250 < sum(taken) < len(taken)  # mostly the short way, not always
