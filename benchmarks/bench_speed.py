@@ -204,11 +204,10 @@ def main() -> None:
         startup()
         return
     os.environ.setdefault("STREAMAD_KERNEL", "compiled")  # measured compiled, even uncached
+    torch.set_num_threads(1)
     if args.monitor:
-        torch.set_num_threads(1)
         monitor_cost(args.repeats)
         return
-    torch.set_num_threads(1)
     configs = [(Sutskever, 30, w) for w in (10, 50, 100)]
     configs += [(Sutskever, f, 10) for f in (3, 100)]
     configs += [(m, 30, 10) for m in (Cho, Srivastava, Stacked)]

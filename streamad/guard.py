@@ -259,7 +259,6 @@ class Guard(base.Transformer):
         checked, self._checked = self._checked, None
         if checked is not None and checked[0] == x:  # guard_one just checked it: same state
             _, values, new, out, clipped = checked
-            out = out.copy()
             self._grow(new)
         else:
             values, new = self._check(x)
@@ -267,6 +266,7 @@ class Guard(base.Transformer):
             out, clipped = self._bounded(values, 0)
         if not new and self._steady(values, clipped):
             return
+        out = out.copy()  # written below where a feature starts again
         usable = ~np.isnan(values)
         self.n_imputed += int((~usable).sum())
         self.n_clipped += int(clipped.sum())

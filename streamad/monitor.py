@@ -249,7 +249,9 @@ class Monitor(anomaly.base.AnomalyDetector):
         """
         scored = self._take_scored(x)
         if self.warming_up:
+            self.last_events = ()
             self._warm_up(x, scored.guarded, y)
+            self.n_seen += 1
             return
         alarm = self.classify(scored.score)
         trusted = self._trusted(scored.guarded)
@@ -265,12 +267,10 @@ class Monitor(anomaly.base.AnomalyDetector):
             self.n_untrusted += not trusted
         self.n_seen += 1
 
-    def _warm_up(self, x: dict, guarded: Guarded, y: Any) -> None:
+    def _warm_up(self, x: dict, guarded: Guarded, y: Any = None) -> None:
         """A warm-up sample: the guard and scaler learn it (the calibration its value)."""
-        self.last_events = ()
         self._learn_inputs(x, guarded)
         self._learn_score(math.nan, y, guarded.x)
-        self.n_seen += 1
 
     def _trusted(self, guarded: Guarded) -> bool:
         """Whether a sample is fit to learn from: none of its values clipped, and none imputed
@@ -368,9 +368,7 @@ class Monitor(anomaly.base.AnomalyDetector):
         records = [item[0] if isinstance(item, tuple) else item for item in _records(history)]
         start = max(0, self.guard_.warmup - self.n_inputs)  # these only warm the scaler up
         for x in records[:start]:
-            guarded = self.guard_.guard_one(x)
-            self._learn_inputs(x, guarded)
-            self._learn_score(math.nan, None, guarded.x)  # as live: the calibration's range
+            self._warm_up(x, self.guard_.guard_one(x))  # as live (the stream's counters aside)
         for epoch in range(epochs):
             for x in records[start:]:
                 scored = self._score(x)
@@ -437,7 +435,9 @@ class Monitor(anomaly.base.AnomalyDetector):
         warm = 0
         for x, g, score, label in zip(records, guarded, scores, labels, strict=True):
             if self.warming_up:
+                self.last_events = ()
                 self._warm_up(x, g, label)
+                self.n_seen += 1
                 warm += 1
                 continue
             trusted = self._trusted(g)

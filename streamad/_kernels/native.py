@@ -55,24 +55,26 @@ class Compiled:
         twin.grads = tuple(np.zeros_like(w) for w in self.weights)
         return twin
 
+    def _probe(self) -> np.ndarray:
+        """Two steps of one window of zeros (T, B, F), to compile or type the entry points on."""
+        return np.zeros((2, 1, self.weights[self.plan[LSTMS]].shape[1]), dtype=F32)
+
     def examples(self) -> list[tuple[Any, tuple]]:
         """Each compiled entry point with arguments of the types a detector passes it."""
-        n_features = self.weights[self.plan[LSTMS]].shape[1]
-        windows = np.zeros((2, 1, n_features), dtype=F32)
-        store = np.zeros(0, dtype=F32)
+        windows, store = self._probe(), np.zeros(0, dtype=F32)
         args = (self.weights, self.grads, self.plan, windows, windows, store, 0.0, -1.0, False)
         return [
             (forward, (self.weights, self.plan, windows, True)),
             (learn, args),
-            (score_sequence, (self.weights, self.plan, np.zeros((2, n_features), F32), 2)),
+            (score_sequence, (self.weights, self.plan, windows[:, 0].copy(), 2)),
         ]
 
     def warm_up(self) -> None:
         """Compile every entry point (or load it from numba's cache) by running it once."""
-        windows = np.zeros((2, 1, self.weights[self.plan[LSTMS]].shape[1]), dtype=F32)
+        windows = self._probe()
         x_hat, trace = self.forward(windows)
         self.step(windows, x_hat, trace, 0.0, None)
-        self.score_sequence(np.zeros((2, windows.shape[2]), dtype=F32), 2)
+        self.score_sequence(windows[:, 0].copy(), 2)
 
     @staticmethod
     def accepts(params: Mapping[str, np.ndarray]) -> bool:
