@@ -7,6 +7,7 @@ label, or None for unlabelled data. Streams are River `Dataset`s, so `take(n)` w
 - `CreditCard`, `HTTP`, `SMTP`: River's data sets, from local copies of River's CSV files.
 - `NABSeries`, `nab_corpus`: the Numenta Anomaly Benchmark, with its anomaly windows.
 - `SMD`, `interpretation`: the Server Machine Dataset and its per-anomaly feature labels.
+- `SMAPMSL`, `telemetry_channels`: NASA spacecraft telemetry, commands named as context.
 - `CSVStream`, `DataFrameStream`: any CSV file or pandas DataFrame.
 """
 
@@ -17,6 +18,7 @@ from streamad.datasets.creditcard import CreditCard
 from streamad.datasets.csv import CSVStream, DataFrameStream
 from streamad.datasets.kdd99 import HTTP, SMTP
 from streamad.datasets.nab import NABSeries, nab_corpus, window_labels
+from streamad.datasets.smap_msl import SMAPMSL, telemetry_channels
 from streamad.datasets.smd import SMD, AnomalySegment, interpretation
 
 __all__ = [
@@ -26,11 +28,13 @@ __all__ = [
     "DataFrameStream",
     "HTTP",
     "NABSeries",
+    "SMAPMSL",
     "SMD",
     "SMTP",
     "Sample",
     "Stream",
     "interpretation",
     "nab_corpus",
+    "telemetry_channels",
     "window_labels",
 ]

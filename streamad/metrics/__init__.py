@@ -1,5 +1,6 @@
 """Metrics for anomaly detection: the NAB scorer and point/event metrics over label arrays."""
 
+from streamad.metrics.alarms import event_precision, false_alarms_per_1000
 from streamad.metrics.events import (
     Confusion,
     best_f1,
@@ -48,8 +49,10 @@ __all__ = [
     "check_windows",
     "confusion",
     "detection_delays",
+    "event_precision",
     "event_recall",
     "f1_score",
+    "false_alarms_per_1000",
     "normalised_score",
     "optimise_threshold",
     "point_adjust",
