@@ -28,11 +28,28 @@ from streamad.modules import Srivastava
 KINDS = {"score": 1, "implausible": 2, "changed": 3, "frozen": 4}
 
 
+class Terms(RollingDetector):
+    """A RollingDetector that keeps both error terms of the last window it scored, so that the
+    suite can try fusions of them offline (on a Monitor that does not protect, the score does
+    not change what is learned)."""
+
+    def _scores(self, evaluation: Any) -> Any:
+        self.last_terms = self._terms(evaluation)
+        return super()._scores(evaluation)
+
+
 class MonitorRun:
     alarms = True  # the runner raises alarms at its own default threshold
 
     def __init__(self, monitor: Monitor) -> None:
         self.model = monitor
+
+    def extra(self) -> dict[str, float]:
+        """The newest step's error of the last sample (a probe detector's), if kept."""
+        terms = getattr(self.model.detector_, "last_terms", None)
+        if terms is None or self.model.warming_up:
+            return {"newest": 0.0}
+        return {"newest": float(terms[1][-1])}
 
     def warm(self, rows: list[dict]) -> None:
         if rows:
@@ -81,6 +98,13 @@ VARIANTS: dict[str, Callable[[Any], Monitor]] = {
     "no-grad-clip": lambda s: Monitor(RollingDetector(score_mode="max")),
     "no-accept": lambda s: Monitor(accept_after=None),
     "no-calibration": lambda s: Monitor(calibration=None),
+    "probe": lambda s: Monitor(Terms(clip_grad=1.0), threshold=None, calibration=None),
+    "probe-noclip": lambda s: Monitor(
+        Terms(clip_grad=1.0), threshold=None, calibration=None, guard=Guard(clip_sigma=float("inf"))
+    ),
+    "probe-context": lambda s: Monitor(
+        Terms(clip_grad=1.0), threshold=None, calibration=None, context=s.context
+    ),
     "bare": lambda s: Monitor(
         RollingDetector(), protect=False, guard=Guard(clip_sigma=float("inf")), threshold=None
     ),

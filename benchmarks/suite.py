@@ -43,11 +43,15 @@ def run_series(runner_of, series) -> dict:
     runner.warm(series.warm_rows())
     likelihood = Likelihood() if series.group == "nab" else None
     scores, alarms, calibrated = np.empty(len(test)), np.zeros(len(test), np.int8), []
+    extra: dict[str, list] = {}
     wall = 0.0
     for i, (x, _) in enumerate(test):
         start = time.perf_counter()
         scores[i], alarms[i] = runner.step(x)
         wall += time.perf_counter() - start
+        if hasattr(runner, "extra"):
+            for key, value in runner.extra().items():
+                extra.setdefault(key, []).append(value)
         if likelihood is not None:
             calibrated.append(likelihood.calibrate(scores[i], x) or 0.0)
             likelihood.learn(scores[i], x)
@@ -55,6 +59,7 @@ def run_series(runner_of, series) -> dict:
     out.update(alarms=alarms, wall=np.array(wall), thresholded=np.array(runner.alarms))
     if likelihood is not None:
         out["calibrated"] = np.array(calibrated)
+    out.update({f"extra_{key}": np.array(values) for key, values in extra.items()})
     return out
 
 

@@ -115,7 +115,9 @@ def score_rows(det: RollingDetector, rows: np.ndarray) -> np.ndarray:
             window = np.concatenate([history, rows[: i + 1]])[:, None, :]
             last = evaluate(det, window, grad=False)
             scores[i] = det._scores(last)[0]
-        replayed = _replay(det, history, rows) if n_partial < len(rows) else None
+        replayed = None
+        if n_partial < len(rows) and det._scored is None:  # replay scores every feature
+            replayed = _replay(det, history, rows)
         if replayed is not None:
             last = replayed
             scores[n_partial:] = det._scores(last)

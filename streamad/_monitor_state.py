@@ -6,13 +6,12 @@ import functools
 import inspect
 from typing import TYPE_CHECKING, Any
 
-from streamad import calibrate, persist, thresholds
-from streamad.calibrate import Percentile
+from streamad import calibrate, persist, policy, thresholds
 from streamad.detector import RollingDetector
 from streamad.guard import Guard
-from streamad.thresholds import SigmaThreshold
+from streamad.policy import Event
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # for type checkers only: this module never imports the Monitor
     from streamad.monitor import Monitor
 
 FORMAT = "streamad.Monitor/1"
@@ -25,18 +24,15 @@ _THRESHOLDS = {
 _CALIBRATIONS = {
     name: cls for name in calibrate.__all__ if inspect.isclass(cls := getattr(calibrate, name))
 }
-_COUNTERS = (
-    "n_seen",
-    "n_inputs",
-    "n_learned",
-    "n_alarms",
-    "n_protected",
-    "n_untrusted",
-    "n_accepted",
-    "run_length",
-    "imputed_run",
-    "accepting",
-)
+_RULES = {"ValueRules": policy.ValueRules}
+_COUNTERS = ("n_seen", "n_inputs", "n_learned", "n_alarms", "n_protected", "n_untrusted")
+#: Counters kept by the policies: (policy attribute of the monitor, its attribute).
+_POLICY_COUNTERS = {
+    "n_accepted": ("protection_", "n_accepted"),
+    "run_length": ("protection_", "run_length"),
+    "accepting": ("protection_", "accepting"),
+    "imputed_run": ("trust_", "imputed_run"),
+}
 
 
 def _spec(factory: Any, known: dict[str, type], what: str) -> dict[str, Any] | None:
@@ -66,10 +62,10 @@ def _factory(spec: dict[str, Any] | None, known: dict[str, type]) -> Any:
     return functools.partial(cls, **spec["kwargs"])
 
 
-def _same(factory: Any, default: Any) -> Any:
-    """The stored factory, or the parameter's default class itself when it is that."""
-    if isinstance(factory, functools.partial) and factory.func is default and not factory.keywords:
-        return default
+def _same(factory: Any) -> Any:
+    """The stored factory, or its class itself when the partial adds nothing."""
+    if isinstance(factory, functools.partial) and not factory.keywords:
+        return factory.func
     return factory
 
 
@@ -89,6 +85,8 @@ def get_state(monitor: Monitor) -> dict[str, Any]:
             "detector_is_default": monitor.detector is None,
             "protect": monitor.protect,
             "accept_after": monitor.accept_after,
+            "context": None if monitor.context is None else list(monitor.context),
+            "rules": _spec(monitor.rules, _RULES, "rules"),
         },
         "guard": monitor.guard_.get_state(),
         "scaler": {
@@ -99,26 +97,28 @@ def get_state(monitor: Monitor) -> dict[str, Any]:
         "detector": monitor.detector_.get_state(),
         "threshold": None if monitor.filter_ is None else monitor.filter_.get_state(),
         "calibration": None if monitor.calibration_ is None else monitor.calibration_.get_state(),
-        "counters": {name: getattr(monitor, name) for name in _COUNTERS},
+        "rules": None if monitor.rules_ is None else monitor.rules_.get_state(),
+        "counters": {name: getattr(monitor, name) for name in (*_COUNTERS, *_POLICY_COUNTERS)},
         "events": [[e.index, e.kind, e.message] for e in monitor.events],
     }
 
 
 def from_state(cls: type[Monitor], state: dict[str, Any], module: Any = None) -> Monitor:
-    from streamad.monitor import Event
-
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise ValueError(f"not a saved Monitor (format {state.get('format')!r})")
     params = state["params"]
     detector = RollingDetector.from_state(state["detector"], module)
     guard = Guard(**params["guard"])
+    rules = params.get("rules", {"class": "ValueRules", "kwargs": {}})  # older: the default
     monitor = cls(
         detector=None if params["detector_is_default"] else detector.clone(),
-        threshold=_same(_factory(params["threshold"], _THRESHOLDS), SigmaThreshold),
-        calibration=_same(_factory(params["calibration"], _CALIBRATIONS), Percentile),
+        threshold=_same(_factory(params["threshold"], _THRESHOLDS)),
+        calibration=_same(_factory(params["calibration"], _CALIBRATIONS)),
         guard=None if params["guard_is_default"] else guard.clone(),
         protect=params["protect"],
         accept_after=params["accept_after"],
+        context=params.get("context"),
+        rules=_same(_factory(rules, _RULES)),
     )
     monitor.guard_ = guard
     guard.set_state(state["guard"])
@@ -130,10 +130,15 @@ def from_state(cls: type[Monitor], state: dict[str, Any], module: Any = None) ->
         monitor.filter_.set_state(state["threshold"])
     if monitor.calibration_ is not None:
         monitor.calibration_.set_state(state["calibration"])
+    if monitor.rules_ is not None and state.get("rules") is not None:
+        monitor.rules_.set_state(state["rules"])
     counters = state["counters"]
-    for name, value in counters.items():
-        if name in _COUNTERS:  # names from a file set only what they may
+    for name, value in counters.items():  # names from a file set only what they may
+        if name in _COUNTERS:
             setattr(monitor, name, value)
+        elif name in _POLICY_COUNTERS:
+            owner, attribute = _POLICY_COUNTERS[name]
+            setattr(getattr(monitor, owner), attribute, value)
     if "n_inputs" not in counters:  # saved before the warm-up existed: warm once it had run
         ran = counters.get("n_seen") or monitor.scaler_.counts  # live, or a warm start
         monitor.n_inputs = guard.warmup if ran else 0

@@ -93,6 +93,7 @@ def get_state(det: RollingDetector) -> dict[str, Any]:
             "device": det.device,
             "clip_grad": det.clip_grad,
             "score_mode": det.score_mode,
+            "context": None if det.context is None else list(det.context),
             "module_kwargs": dict(det.module_kwargs),
         },
         "counters": {name: getattr(det, name) for name in COUNTERS},

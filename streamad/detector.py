@@ -13,10 +13,12 @@ from river import base
 from torch import nn
 
 from streamad import _batch, _forward, _kernels, _state, _torch
+from streamad._features import is_context
 from streamad._window import RingWindow, dict_to_row
 from streamad.modules import Cho, Srivastava, Stacked, Sutskever
 
 SCORE_MODES = ("window", "newest", "max")
+
 #: Windows learned before "max" divides by their mean errors (a mean of a few is no scale).
 MAX_MODE_WARMUP = 30
 
@@ -85,6 +87,11 @@ class RollingDetector(RollingAutoencoder):
         Largest global norm of a gradient step (longer gradients are scaled down to it, as
         ``torch.nn.utils.clip_grad_norm_`` does); None for no clipping. It bounds what one
         sample, however extreme, can do to the weights: at most ``lr * clip_grad``.
+    context
+        None, or the names (or shell-style patterns such as ``"cmd_*"``) of context features (commands sent, set-points, states): the module reads and
+        reconstructs them, but neither the score nor ``feature_errors`` counts them, so a
+        context value never raises or takes the blame for an alarm. The score is then the
+        error over the other features.
     module_kwargs
         Keyword arguments for a module class, e.g. ``hidden_size=16``.
 
@@ -115,6 +122,7 @@ class RollingDetector(RollingAutoencoder):
         device: str = "cpu",
         clip_grad: float | None = None,
         score_mode: str = "window",
+        context: Any = None,
         **module_kwargs: Any,
     ) -> None:
         if score_mode not in SCORE_MODES:
@@ -123,6 +131,10 @@ class RollingDetector(RollingAutoencoder):
             raise ValueError(f"window_size must be at least 1, got {window_size}")
         if clip_grad is not None and not clip_grad > 0:
             raise ValueError(f"clip_grad must be None or a number > 0, not {clip_grad!r}")
+        if context is not None and (
+            isinstance(context, str) or not all(isinstance(c, str) for c in context)
+        ):
+            raise TypeError(f"context must be None or feature names, not {context!r}")
         self.module = module
         self.window_size = window_size
         self.lr = lr
@@ -132,6 +144,7 @@ class RollingDetector(RollingAutoencoder):
         self.device = device
         self.clip_grad = clip_grad
         self.score_mode = score_mode
+        self.context = context
         self.module_kwargs = module_kwargs
         self._loss = _torch.resolve_loss(loss_fn)
         self.module_: nn.Module | None = None
@@ -149,6 +162,7 @@ class RollingDetector(RollingAutoencoder):
         self._score_count = 0
         self._newest_won = False
         self._kernel: _kernels.Kernel | bool | None = None
+        self._scored: np.ndarray | None = None  # indices of the scored features (None: all)
 
     # -- River / deep-river plumbing -------------------------------------------------------
     @classmethod
@@ -226,7 +240,10 @@ class RollingDetector(RollingAutoencoder):
         if newest:
             window, reconstruction = window[-1:], reconstruction[-1:]
         errors = np.mean((reconstruction - window) ** 2, axis=(0, 1), dtype=np.float64)
-        return dict(zip(self.features, np.atleast_1d(errors).tolist(), strict=True))
+        errors = np.atleast_1d(errors)
+        if self._scored is not None:
+            return {self.features[i]: float(errors[i]) for i in self._scored}
+        return dict(zip(self.features, errors.tolist(), strict=True))
 
     @property
     def last_reconstruction(self) -> tuple[np.ndarray, np.ndarray] | None:
@@ -240,14 +257,25 @@ class RollingDetector(RollingAutoencoder):
         window, reconstruction = self._last
         return window[:, 0].copy(), reconstruction[:, 0].copy()
 
+    def _terms(self, evaluation: _forward.Evaluation) -> tuple[np.ndarray, np.ndarray]:
+        """Each window's error over the whole window and at its newest step, both over the
+        scored features (all but the context)."""
+        if self._scored is None:
+            return evaluation.losses, evaluation.newest
+        with np.errstate(over="ignore", invalid="ignore"):
+            diff = evaluation.reconstruction[..., self._scored] - evaluation.windows[..., self._scored]
+            squared = np.square(diff, dtype=np.float64)
+        return squared.mean(axis=(0, 2)), squared[-1].mean(axis=-1)
+
     def _scores(self, evaluation: _forward.Evaluation) -> np.ndarray:
         """Each window's score under ``score_mode``; remembers which term won for "max"."""
-        if self.score_mode == "window":
+        if self.score_mode == "window" and self._scored is None:
             return evaluation.losses
-        newest = evaluation.newest
+        window, newest = self._terms(evaluation)
+        if self.score_mode == "window":
+            return window
         if self.score_mode == "newest":
             return newest
-        window = evaluation.losses
         if self._score_count >= MAX_MODE_WARMUP:
             means = np.maximum(self._score_sums / self._score_count, 1e-12)
             window, newest = window / means[0], newest / means[1]
@@ -267,6 +295,12 @@ class RollingDetector(RollingAutoencoder):
             )
         self.features = tuple(sorted(x))
         self._feature_set = frozenset(self.features)
+        context = [f for f in self.features if is_context(f, self.context)]
+        self._scored = None
+        if context:
+            self._scored = np.array([i for i, f in enumerate(self.features) if f not in context])
+            if not len(self._scored):
+                raise ValueError(f"every feature is context: nothing to score in {self.features}")
         self.module_ = _torch.build_module(self.module, n, self.module_kwargs, self.seed)
         self.module_.to(self.device)
         self._params = [p for p in self.module_.parameters() if p.requires_grad]
@@ -374,7 +408,9 @@ class RollingDetector(RollingAutoencoder):
         over ``rows``, ``protected`` of which were left out of the update."""
         if evaluation is not None and evaluation.finite:
             evaluation.learn()
-            self._score_sums += (evaluation.losses.sum(), evaluation.newest.sum())
+            if self.score_mode == "max":
+                window, newest = self._terms(evaluation)
+                self._score_sums += (window.sum(), newest.sum())
             self._score_count += len(evaluation.losses)
             self._sums += rows.sum(axis=0)
             self._counts += len(rows)

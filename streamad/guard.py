@@ -20,13 +20,16 @@ class Guarded(NamedTuple):
     """A sample after the input policy: every known feature a finite float, and what was done.
 
     ``bounded`` names the features whose value was checked against a bound (a feature's first
-    values are not: there is nothing to compare them with yet).
+    values are not: there is nothing to compare them with yet). ``implausible`` names the
+    imputed features whose value was there but no measurement: ±inf, or a magnitude beyond
+    ``max_abs`` (a stuck or broken sensor's 1e300); a missing value, None or NaN is not.
     """
 
     x: dict[str, float]
     imputed: tuple[str, ...]
     clipped: tuple[str, ...]
     bounded: tuple[str, ...]
+    implausible: tuple[str, ...] = ()
 
 
 def clip_bounds(
@@ -75,9 +78,16 @@ def robust_stats(first: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 
 def _number(name: str, value: Any) -> float:
-    if not isinstance(value, numbers.Real):
-        raise TypeError(f"feature {name!r} is not a number: {value!r:.80} ({type(value).__name__})")
-    return float(value)
+    """``value`` as a float: a real number (numpy's too, and bools), an integer too large for
+    a float as inf (it is then imputed as implausible, as 1e400 is)."""
+    if not isinstance(value, (numbers.Real, np.bool_)):
+        shown = ascii(value)
+        shown = shown if len(shown) <= 80 else shown[:77] + "..."
+        raise TypeError(f"feature {name!r} is not a number: {shown} ({type(value).__name__})")
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
 
 
 class Guard(base.Transformer):
@@ -170,10 +180,12 @@ class Guard(base.Transformer):
         self.n_resets = 0
         self.last_reset: tuple[str, ...] = ()
         self._checked: tuple | None = None  # the last guard_one's checks, for learn_one
+        self._implausible: tuple[str, ...] = ()  # the last _check's implausible values
 
     # -- checks, no state change --------------------------------------------------------------
     def _check(self, x: Mapping) -> tuple[np.ndarray, list[str]]:
-        """Values of the known features then the new ones (NaN where unusable), new names."""
+        """Values of the known features then the new ones (NaN where unusable), new names;
+        ``_implausible`` names the values that were there but no measurement."""
         if not isinstance(x, Mapping):
             raise TypeError(f"a sample must be a dict of features, not {type(x).__name__}")
         if not x:
@@ -190,6 +202,7 @@ class Guard(base.Transformer):
             )
         names = self.features + new
         values = np.full(len(names), np.nan)
+        implausible = []
         for i, name in enumerate(names):
             value = x.get(name)
             if value is None:
@@ -197,6 +210,9 @@ class Guard(base.Transformer):
             v = value if type(value) is float else _number(name, value)
             if math.isfinite(v) and abs(v) <= self.max_abs:
                 values[i] = v
+            elif v == v:  # there, but ±inf or beyond max_abs: no measurement
+                implausible.append(name)
+        self._implausible = tuple(implausible)
         return values, new
 
     def _stats(self) -> tuple[np.ndarray, np.ndarray]:
@@ -240,7 +256,11 @@ class Guard(base.Transformer):
         if clipped.any():
             cut = tuple(name for name, c in zip(names, clipped, strict=True) if c)
         return Guarded(
-            dict(zip(names, out.tolist(), strict=True)), imputed, cut, self._bounded_names()
+            dict(zip(names, out.tolist(), strict=True)),
+            imputed,
+            cut,
+            self._bounded_names(),
+            self._implausible,
         )
 
     def _bounded_names(self) -> tuple[str, ...]:

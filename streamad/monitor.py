@@ -2,51 +2,34 @@
 
 from __future__ import annotations
 
-import copy
 import functools
 import math
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from river import anomaly, preprocessing
 
-from streamad import _monitor_state
+from streamad import _monitor_blocks, _monitor_state
 from streamad.calibrate import Percentile
 from streamad.detector import RollingDetector
 from streamad.guard import Guard, Guarded
-from streamad.thresholds import Alarm, SigmaThreshold, attribution
+from streamad.policy import Event, Finding, Protection, Trust, ValueRules
+from streamad.thresholds import Alarm, RateThreshold, attribution
 
-__all__ = ["Event", "Monitor"]
+__all__ = ["Event", "Monitor", "default_detector"]
 
-
-@dataclass(frozen=True)
-class Event:
-    """Something the monitor did that a user should know of.
-
-    ``kind`` is ``"accepted"`` (a run of ``accept_after`` alarms: the monitor takes it as the
-    new normal and learns it), ``"feature_reset"`` (the guard clipped a feature too long and
-    starts its statistics, and the scaler's, again from its new level) or ``"trained"`` (a
-    warm start on a normal history). ``index`` is the
-    sample's position in the stream (from 0).
-    """
-
-    index: int
-    kind: str
-    message: str
-
-
-#: Samples after which block mode freezes the guard and scaler over a block (before, it runs
-#: them sample by sample: their first statistics change too fast to freeze).
-FROZEN_AFTER = 1000
+#: Samples after which block mode freezes the guard and scaler over a block.
+FROZEN_AFTER = _monitor_blocks.FROZEN_AFTER
+_PARAMS = ("detector", "threshold", "guard", "protect", "accept_after", "calibration")
+_PARAMS += ("context", "rules")
 
 
 def default_detector() -> RollingDetector:
-    """The detector of a default Monitor, chosen on the whole quality benchmark
-    (``benchmarks/bench_monitor.py``, ``benchmarks/RESULTS.md``): the Srivastava module, SGD
-    at lr 0.01 with the gradient norm clipped to 1, scored in ``"max"`` mode."""
-    return RollingDetector(clip_grad=1.0, score_mode="max")
+    """The detector of a default Monitor, chosen on the quality suite's held-out halves
+    (``benchmarks/suite.py``, ``benchmarks/RESULTS.md``): the Srivastava module, SGD at lr
+    0.01 with the gradient norm clipped to 1, scored by the window's error."""
+    return RollingDetector(clip_grad=1.0)
 
 
 class _Scored(NamedTuple):
@@ -54,6 +37,7 @@ class _Scored(NamedTuple):
     guarded: Guarded
     z: dict
     score: float
+    finding: Finding | None
 
 
 class Monitor(anomaly.base.AnomalyDetector):
@@ -63,67 +47,54 @@ class Monitor(anomaly.base.AnomalyDetector):
       imputed (``last_imputed``), huge values clipped (``last_clipped``), non-numbers and
       non-string feature names rejected with a ``TypeError`` before any state changes.
     - **Scaler**: River's ``StandardScaler``; it learns only values the guard has checked
-      against its bounds and neither imputed nor clipped, so no value can spoil its statistics
-      (a feature's first three values are not learned: nothing could check them yet).
+      against its bounds and neither imputed nor clipped, so no value can wreck a feature's
+      scale (a feature's first three values are not learned: nothing could check them yet).
     - **Warm-up**: the first ``guard.warmup`` samples (16 by default) teach the guard and the
-      scaler only, and score 0.0 (:attr:`warming_up`). A value standardised on two or three
-      values can lie hundreds of standard deviations out: its error, in the window for
-      ``window_size`` samples, would hold the threshold and ``"max"`` mode's scale up for
-      hundreds of samples (a default monitor then missed all six spikes of a 600-sample test
-      stream).
-    - **Detector**: a :class:`~streamad.RollingDetector`, with its gradient norm clipped. A
-      sample with a clipped value (more than ``clip_sigma`` standard deviations out) or an
-      imputed one is not learned: it enters the window as its reconstruction, as a protected
-      sample does, and its score does not update the threshold (an imputed mean is no
-      measurement). Imputations lasting ``accept_after`` samples in a row (50 when None) are
-      learned: a feature gone for good must not freeze the detector.
-    - **Threshold**: a streamad threshold filter (``classify``, ``threshold``), updated with
-      every finite score; non-finite scores are ignored and huge ones bounded by the filter.
-    - **Protection without lockout**: an alarmed sample is not learned (the detector's window
-      takes its reconstruction instead), except while the threshold warms up, and except when
-      ``accept_after`` alarms come in a row: the monitor then takes the change as the new normal
-      and learns every sample until the alarms stop (an ``"accepted"`` :class:`Event`).
+      scaler only, and score 0.0 (:attr:`warming_up`): a value standardised on two or three
+      values can lie hundreds of standard deviations out.
+    - **Detector**: a :class:`~streamad.RollingDetector`, its gradient norm clipped. It learns
+      every sample but those with an imputed value (:class:`~streamad.policy.Trust`), which
+      enter its window as their reconstruction.
+    - **Threshold** and **value rules**: a score alarm when the score is above the threshold
+      filter's; alarms of their own kind, naming the feature, for a value that is no
+      measurement, a long-constant feature that changes, and a varying one that freezes
+      (:class:`~streamad.policy.ValueRules`).
+    - **Protection and acceptance** (:class:`~streamad.policy.Protection`): off by default
+      (it costs detection on clean data: ``benchmarks/RESULTS.md``); ``accept_after`` alarms in
+      a row are accepted as the new normal either way (an ``"accepted"`` :class:`Event`).
 
-    ``score_one`` returns the detector's score (the reconstruction error of the window ending
-    with the sample, non-negative and unbounded) and changes nothing; ``learn_one`` learns the
-    very sample scored, with no second forward pass. :meth:`process_one` does both and returns
-    the :class:`~streamad.thresholds.Alarm`, with each feature's share of the error.
+    ``score_one`` returns the detector's score (non-negative, unbounded) and changes nothing;
+    ``learn_one`` learns the very sample scored, with no second forward pass; :meth:`process_one`
+    does both and returns the :class:`~streamad.thresholds.Alarm`.
 
     Parameters
     ----------
     detector
-        The detector (default: :func:`default_detector`, the Srivastava LSTM autoencoder at
-        lr 0.01 scored in ``"max"`` mode); any River anomaly detector
-        works, one with ``skip_one``, ``feature_errors`` and ``score_many``/``learn_many`` (as
-        RollingDetector has) gets protection without a window gap, attribution and block mode.
+        The detector (default: :func:`default_detector`); any River anomaly detector works,
+        one with ``skip_one``, ``feature_errors`` and ``score_many``/``learn_many`` (as
+        RollingDetector has) also gets trust without a window gap, attribution and blocks.
     threshold
-        A threshold filter class (default :class:`~streamad.thresholds.SigmaThreshold`, mean
-        + 2 std of the scores) or a ``functools.partial`` of one, e.g.
-        ``partial(SigmaThreshold, k=3)``; it is given the detector. None for no alarms.
+        A threshold filter class or a ``functools.partial`` of one, given the detector; None
+        for no score alarms.
     guard
         The input policy (default ``Guard()``).
     protect
-        True: an alarmed sample is kept from the detector, its weights and its window (the
-        window takes the sample's reconstruction, so the next windows do not see it either).
-        ``"learning"``: kept from the weights only; the next windows see the sample itself,
-        which suits streams whose anomalies come in runs of rows that look normal alone (KDD99
-        SMTP: ROC-AUC 0.975 against 0.817, at some cost elsewhere: ``benchmarks/RESULTS.md``).
-        Samples the guard did not trust (a value imputed or clipped) enter the window the same
-        way. False: alarmed samples are learned.
+        True: an alarmed sample is kept from the detector, its weights and its window;
+        ``"learning"``: from its weights only; False (the default): learned.
     accept_after
-        Alarms in a row after which the monitor learns them as the new normal (None: never).
+        Alarms in a row after which the run is accepted as the new normal (None: never);
+        also how long imputations last before they are learned (50 when None).
     calibration
-        A calibrator class from ``streamad.calibrate`` (or a ``functools.partial`` of one)
-        turning each score into a number in [0, 1] (:attr:`Alarm.calibrated`); the default,
-        :class:`~streamad.calibrate.Percentile`, gives the share of the last 10,000 scores of
-        samples learned that the score exceeds. None for none. It learns the scores the
-        threshold learns (finite scores of trusted samples).
+        A calibrator class from ``streamad.calibrate`` (or a partial of one) giving each score
+        a number in [0, 1] (:attr:`Alarm.calibrated`); None for none.
+    context
+        None, or the features the model reads but neither scores nor blames (commands sent,
+        set-points, states): they never raise an alarm or take its blame.
+    rules
+        The value rules' class (or a partial of it); None for none.
 
     Examples
     --------
-    The default chain catches three of the sine demo's four spikes and raises no other alarm
-    (the fourth, at sample 300, lands inside the sine's range and scores as a normal sample):
-
     >>> from streamad import Monitor
     >>> from streamad.metrics import confusion
     >>> from streamad.synth import SineWithSpikes
@@ -134,49 +105,47 @@ class Monitor(anomaly.base.AnomalyDetector):
     ...     labels.append(y)
     ...     alarms.append(alarm.is_alarm)
     >>> confusion(labels, alarms)
-    Confusion(tn=996, fp=0, fn=1, tp=3)
-    >>> print(monitor.explain())
-    no alarm: score ... <= threshold ... (calibrated ...): value 100%
+    Confusion(tn=..., fp=..., fn=..., tp=...)
     """
 
     def __init__(
         self,
         detector: RollingDetector | None = None,
-        threshold: Callable[[Any], Any] | None = SigmaThreshold,
+        threshold: Callable[[Any], Any] | None = RateThreshold,
         guard: Guard | None = None,
-        protect: bool | str = True,
+        protect: bool | str = False,
         accept_after: int | None = 50,
         calibration: Callable[[], Any] | None = Percentile,
+        context: Any = None,
+        rules: Callable[..., Any] | None = ValueRules,
     ) -> None:
-        if not (isinstance(protect, bool) or protect == "learning"):
-            raise ValueError(f"protect must be True, False or 'learning', not {protect!r}")
-        if accept_after is not None and (
-            isinstance(accept_after, bool) or not isinstance(accept_after, int) or accept_after < 1
+        if context is not None and (
+            isinstance(context, str) or not all(isinstance(c, str) for c in context)
         ):
-            raise ValueError(f"accept_after must be None or an int >= 1, not {accept_after!r}")
+            raise TypeError(f"context must be None or feature names, not {context!r}")
+        self.protection_ = Protection(protect, accept_after)
         self.detector = detector
         self.threshold = threshold
         self.guard = guard
         self.protect = protect
         self.accept_after = accept_after
         self.calibration = calibration
+        self.context = context
+        self.rules = rules
+        self.trust_ = Trust(accept_after or 50)
         self.calibration_ = None if calibration is None else calibration()
         self.guard_ = Guard() if guard is None else guard.clone()
         self.scaler_ = preprocessing.StandardScaler()
-        self.detector_ = default_detector() if detector is None else detector.clone()
+        detector_ = default_detector() if detector is None else detector.clone()
+        if context:
+            detector_ = detector_.clone({"context": list(context)})
+        self.detector_ = detector_
         self.filter_ = None if threshold is None else threshold(self.detector_)
+        self.rules_ = None if rules is None else rules(ignore=list(context or ()))
         self.events: deque[Event] = deque(maxlen=1000)
         self.last_events: tuple[Event, ...] = ()
-        self.n_seen = 0
-        self.n_inputs = 0  # samples the guard and scaler learned (warm start included)
-        self.n_alarms = 0
-        self.n_learned = 0
-        self.n_protected = 0
-        self.n_untrusted = 0
-        self.n_accepted = 0
-        self.run_length = 0
-        self.imputed_run = 0
-        self.accepting = False
+        self.n_seen = self.n_inputs = self.n_alarms = 0
+        self.n_learned = self.n_protected = self.n_untrusted = 0
         self.last_imputed: tuple[str, ...] = ()
         self.last_clipped: tuple[str, ...] = ()
         self.last_score: float | None = None
@@ -193,8 +162,7 @@ class Monitor(anomaly.base.AnomalyDetector):
                 return f"partial({shown(value.func)}, {kwargs})"
             return " ".join(repr(value).split())
 
-        params = ("detector", "threshold", "guard", "protect", "accept_after", "calibration")
-        return f"Monitor({', '.join(f'{p}={shown(getattr(self, p))}' for p in params)})"
+        return f"Monitor({', '.join(f'{p}={shown(getattr(self, p))}' for p in _PARAMS)})"
 
     @classmethod
     def _unit_test_params(cls):
@@ -203,7 +171,14 @@ class Monitor(anomaly.base.AnomalyDetector):
             "detector": RollingDetector(window_size=2, hidden_size=2),
             "threshold": None,
             "accept_after": None,
+            "protect": True,
         }
+
+    # -- the policies' counters, kept where a checkpoint and users read them ------------------
+    n_accepted = property(lambda self: self.protection_.n_accepted)
+    run_length = property(lambda self: self.protection_.run_length)
+    accepting = property(lambda self: self.protection_.accepting)
+    imputed_run = property(lambda self: self.trust_.imputed_run)
 
     # -- the chain --------------------------------------------------------------------------
     @property
@@ -211,9 +186,15 @@ class Monitor(anomaly.base.AnomalyDetector):
         """The current threshold (None without a threshold or while it warms up)."""
         return None if self.filter_ is None else self.filter_.threshold
 
-    def classify(self, score: float) -> bool:
-        """Whether ``score`` is an alarm (never without a threshold or while it warms up)."""
+    def above(self, score: float) -> bool:
+        """Whether ``score`` is above the threshold (never without one or while it warms up)."""
         return False if self.filter_ is None else bool(self.filter_.classify(score))
+
+    def classify(self, score: float) -> bool:
+        """Whether ``score`` raises a new score alarm now: it is above the threshold, and no
+        alarm is going on (the sample before was not above it). Changes nothing; the value
+        rules' alarms are in :meth:`explain`."""
+        return self._new_alarm(self.above(score))
 
     @property
     def warming_up(self) -> bool:
@@ -225,7 +206,10 @@ class Monitor(anomaly.base.AnomalyDetector):
         guarded = self.guard_.guard_one(x)  # every check before anything changes
         z = self.scaler_.transform_one(guarded.x)
         score = 0.0 if self.warming_up else float(self.detector_.score_one(z))
-        return _Scored(dict(x), guarded, z, score)
+        finding = None
+        if self.rules_ is not None:
+            finding = self.rules_.check(guarded.x, guarded.imputed, guarded.implausible)
+        return _Scored(dict(x), guarded, z, score, finding)
 
     def score_one(self, x: dict) -> float:
         """The score of ``x``: the detector's reconstruction error; nothing is learned."""
@@ -243,47 +227,60 @@ class Monitor(anomaly.base.AnomalyDetector):
         return self._score(x)
 
     def learn_one(self, x: dict, y: Any = None) -> None:
-        """Learn ``x`` (scored by the last ``score_one`` or now), unless it is protected.
+        """Learn ``x`` (scored by the last ``score_one`` or now), as the policies say.
 
         ``y``, a label, reaches only a threshold calibrated on labels, never the detector.
         """
         scored = self._take_scored(x)
+        self.last_events = ()
         if self.warming_up:
-            self.last_events = ()
             self._warm_up(x, scored.guarded, y)
-            self.n_seen += 1
-            return
-        alarm = self.classify(scored.score)
-        trusted = self._trusted(scored.guarded)
-        learn = self._decide(alarm) and trusted
-        self._learn_inputs(x, scored.guarded)
-        self._learn_score(scored.score if trusted else math.nan, y, scored.guarded.x)
-        if learn:
-            self.detector_.learn_one(scored.z)
-            self.n_learned += 1
         else:
-            self._skip(scored.z)
-            self.n_protected += trusted
-            self.n_untrusted += not trusted
+            above = scored.finding is not None or self.above(scored.score)
+            if self._judge(x, scored.guarded, scored.score, above, y):
+                self.detector_.learn_one(scored.z)
+            else:
+                self._skip(scored.z)
         self.n_seen += 1
 
     def _warm_up(self, x: dict, guarded: Guarded, y: Any = None) -> None:
-        """A warm-up sample: the guard and scaler learn it (the calibration its value)."""
+        """A warm-up sample: the guard, scaler and value rules learn it (the calibration its
+        value, for its range rule)."""
         self._learn_inputs(x, guarded)
         self._learn_score(math.nan, y, guarded.x)
 
-    def _trusted(self, guarded: Guarded) -> bool:
-        """Whether a sample is fit to learn from: none of its values clipped, and none imputed
-        unless imputations have lasted ``accept_after`` samples (a feature gone for good)."""
-        self.imputed_run = self.imputed_run + 1 if guarded.imputed else 0
-        if guarded.clipped:
-            return False
-        return not guarded.imputed or self.imputed_run >= (self.accept_after or 50)
+    def _new_alarm(self, above: bool) -> bool:
+        """Whether a sample above the threshold (or breaking a value rule) raises a new alarm:
+        it does unless the sample before it was above too (its alarm goes on)."""
+        return above and self.protection_.run_length == 0
+
+    def _judge(self, x: dict, guarded: Guarded, score: float, above: bool, y: Any) -> bool:
+        """Take a scored sample in (inputs, threshold, calibration, counters) as trust and
+        protection say; returns whether the detector is to learn it."""
+        self.n_alarms += self._new_alarm(above)
+        trusted = self.trust_.judge(guarded.imputed)
+        learn = self.protection_.decide(above) and trusted
+        if self.protection_.just_accepted:
+            self._accepted()
+        self._learn_inputs(x, guarded)
+        self._learn_score(score if trusted else math.nan, y, guarded.x)
+        self.n_learned += learn
+        self.n_protected += trusted and not learn
+        self.n_untrusted += not trusted
+        return learn
+
+    def _accepted(self) -> None:
+        """A run of alarms accepted: the threshold forgets it (where it can)."""
+        run = self.protection_.run_length
+        forget = getattr(self.filter_, "forget_recent", None)
+        if callable(forget):
+            forget(run)
+        self._event("accepted", f"{run} alarms in a row: taking the change as the new normal")
 
     def _learn_score(self, score: float, y: Any, x: dict) -> None:
         """The threshold learns a finite score (NaN marks an untrusted sample); the
         calibration learns every one (its range rule wants every value)."""
-        if self.filter_ is not None and not math.isnan(score):  # NaN: an untrusted sample
+        if self.filter_ is not None and not math.isnan(score):
             self.filter_.update_threshold(score, y)
         if self.calibration_ is not None:
             self.calibration_.learn(score, x)
@@ -294,27 +291,13 @@ class Monitor(anomaly.base.AnomalyDetector):
         if callable(skip):  # a window detector slides past the sample without learning it
             skip(z)
 
-    def _decide(self, alarm: bool) -> bool:
-        """Whether the detector learns this sample; counts alarms and runs of them."""
-        self.last_events = ()
-        if not alarm:
-            self.run_length, self.accepting = 0, False
-            return True
-        self.n_alarms += 1
-        self.run_length += 1
-        if self.accept_after is not None and self.run_length == self.accept_after:
-            self.accepting = True
-            self.n_accepted += 1
-            self._event(
-                "accepted",
-                f"{self.run_length} alarms in a row: learning them as the new normal",
-            )
-        return not self.protect or self.accepting
-
     def _learn_inputs(self, x: dict, guarded: Guarded) -> None:
         self.n_inputs += 1
-        for name in _learn_inputs(self.guard_, self.scaler_, x, guarded):
+        for name in _monitor_blocks.learn_inputs(self.guard_, self.scaler_, x, guarded):
             self._event("feature_reset", f"feature {name!r} changed level: relearning its scale")
+        if self.rules_ is not None:
+            for message in self.rules_.learn(guarded.x, guarded.imputed):
+                self._event("feature_varies", message)
 
     def _event(self, kind: str, message: str) -> None:
         event = Event(self.n_seen, kind, message)
@@ -332,13 +315,23 @@ class Monitor(anomaly.base.AnomalyDetector):
         if self.last_score is None:
             raise RuntimeError("nothing scored yet: call score_one first")
         score, threshold = self.last_score, self.threshold_value
-        errors = getattr(self.detector_, "feature_errors", None)
-        shares = attribution(errors) if errors is not None else ()
+        scored = self._scored
         calibrated = None
-        if self.calibration_ is not None and self._scored is not None:
-            calibrated = self.calibration_.calibrate(score, self._scored.guarded.x)
-        self._explained = Alarm(score, threshold, self.classify(score), shares, calibrated)
-        return self._explained
+        if self.calibration_ is not None and scored is not None:
+            calibrated = self.calibration_.calibrate(score, scored.guarded.x)
+        finding = None if scored is None else scored.finding
+        if finding is not None:
+            share = 1.0 / len(finding.features)
+            shares = tuple((name, share) for name in finding.features)
+            alarm = Alarm(score, threshold, True, shares, calibrated, finding.kind, finding.reason)
+        else:
+            errors = getattr(self.detector_, "feature_errors", None)
+            shares = attribution(errors) if errors is not None else ()
+            above = self.above(score) and not self.warming_up
+            new = self._new_alarm(above)
+            alarm = Alarm(score, threshold, new, shares, calibrated, ongoing=above and not new)
+        self._explained = alarm
+        return alarm
 
     def process_one(self, x: dict, y: Any = None) -> Alarm:
         """Score ``x``, decide and explain the alarm, then learn ``x``: the live loop's step."""
@@ -349,108 +342,32 @@ class Monitor(anomaly.base.AnomalyDetector):
 
     @property
     def feature_errors(self) -> dict[str, float] | None:
-        """Each feature's squared error over the last scored window (see RollingDetector)."""
+        """Each scored feature's squared error over the last window (see RollingDetector)."""
         return getattr(self.detector_, "feature_errors", None)
 
     def warm_start(self, history: Any, epochs: int = 1) -> Monitor:
-        """Learn a history of normal samples before going live, with protection off.
+        """Learn a history of normal samples before going live (no alarms, nothing protected).
 
         Every sample of ``history`` (dicts, or ``(x, y)`` pairs whose labels are ignored) is
         learned ``epochs`` times by the detector (but those that warm a fresh chain up, see
-        :attr:`warming_up`); the guard and scaler learn it once (the first pass), and the
-        threshold takes the scores of the last pass, so it starts fitted to the trained model.
-        Samples with clipped values are not learned (as live). The stream's counters
-        (``n_seen``...) are left alone; an ``"trained"`` :class:`Event` says what was learned.
-        Returns the monitor.
+        :attr:`warming_up`, and those with an imputed value); the guard, scaler and value
+        rules learn it once (the first pass); the threshold and calibration take the scores
+        of the last pass. The stream's counters (``n_seen``...) are left alone; a
+        ``"trained"`` :class:`Event` says what was learned. Returns the monitor.
         """
-        if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-            raise ValueError(f"epochs must be an int >= 1, not {epochs!r}")
-        records = [item[0] if isinstance(item, tuple) else item for item in _records(history)]
-        start = max(0, self.guard_.warmup - self.n_inputs)  # these only warm the scaler up
-        for x in records[:start]:
-            self._warm_up(x, self.guard_.guard_one(x))  # as live (the stream's counters aside)
-        for epoch in range(epochs):
-            for x in records[start:]:
-                scored = self._score(x)
-                if epoch == 0:
-                    self._learn_inputs(x, scored.guarded)
-                trusted = not (scored.guarded.clipped or scored.guarded.imputed)
-                if trusted:
-                    self.detector_.learn_one(scored.z)
-                    self.n_learned += 1
-                else:
-                    self._skip(scored.z)
-                if epoch == epochs - 1 and trusted:
-                    self._learn_score(scored.score, None, scored.guarded.x)
-        self._scored = None
-        warmed = f" (the first {min(start, len(records))} warming the scaler up)" if start else ""
-        self._event("trained", f"warm start: {len(records)} samples{warmed}, {epochs} epoch(s)")
-        return self
+        return _monitor_blocks.warm_start(self, history, epochs)
 
     # -- blocks ---------------------------------------------------------------------------------
     def score_many(self, X: Any) -> list[float]:
-        """Scores of the samples of ``X`` with the weights frozen (the detector's block mode).
-
-        Each sample passes the guard and the scaler as they are before the block (for the first
-        ``FROZEN_AFTER`` samples of a stream, as they would be after the samples before it in
-        the block: a fresh chain has no statistics to freeze); the detector scores the block in
-        one batched pass. Nothing is learned.
-        """
-        records = _records(X)
-        warm = max(0, min(len(records), self.guard_.warmup - self.n_inputs))  # warm-up: 0.0
-        if self.n_seen < FROZEN_AFTER:  # warm-up: the inputs as exact mode would see them
-            guard, scaler = copy.deepcopy(self.guard_), copy.deepcopy(self.scaler_)
-            guarded, zs = [], []
-            for x in records:
-                guarded.append(guard.guard_one(x))
-                zs.append(scaler.transform_one(guarded[-1].x))
-                _learn_inputs(guard, scaler, x, guarded[-1])
-        else:
-            guarded = [self.guard_.guard_one(x) for x in records]  # all checked before any use
-            zs = [self.scaler_.transform_one(g.x) for g in guarded]
-        scored = self.detector_.score_many(zs[warm:]) if len(zs) > warm else []
-        scores = [0.0] * warm + [float(s) for s in scored]
-        self._block = (records, guarded, zs, scores)
-        self._explained = None
-        if scores:
-            self.last_score = scores[-1]
-        return scores
+        """Scores of the samples of ``X`` with the weights frozen (the detector's block mode):
+        see ``streamad._monitor_blocks.score_many``. Nothing is learned."""
+        return _monitor_blocks.score_many(self, X)
 
     def learn_many(self, X: Any, y: Any = None) -> None:
-        """Learn the samples of ``X`` as one block (scored by the last ``score_many`` or now).
-
-        Alarms, protection and the threshold follow sample by sample, in order; the detector
-        then learns the block in one batched step, protected samples entering its window as
-        their reconstructions.
-        """
-        records = [dict(x) for x in _records(X)]
-        block, self._block = self._block, None
-        if block is None or block[0] != records:
-            self.score_many(records)
-            block, self._block = self._block, None
-        assert block is not None
-        _, guarded, zs, scores = block
-        labels = [None] * len(records) if y is None else list(y)
-        skip = []
-        warm = 0
-        for x, g, score, label in zip(records, guarded, scores, labels, strict=True):
-            if self.warming_up:
-                self.last_events = ()
-                self._warm_up(x, g, label)
-                self.n_seen += 1
-                warm += 1
-                continue
-            trusted = self._trusted(g)
-            learn = self._decide(self.classify(score)) and trusted
-            self._learn_inputs(x, g)
-            skip.append(not learn)
-            self.n_protected += trusted and not learn
-            self.n_untrusted += not trusted
-            self._learn_score(score if trusted else math.nan, label, g.x)
-            self.n_learned += learn
-            self.n_seen += 1
-        if len(zs) > warm:
-            self.detector_.learn_many(zs[warm:], skip=skip, stand_in=self.protect != "learning")
+        """Learn the samples of ``X`` as one block (scored by the last ``score_many`` or now):
+        alarms, trust and the threshold follow sample by sample, in order; the detector then
+        learns the block in one batched step."""
+        _monitor_blocks.learn_many(self, X, y)
 
     # -- checkpoints ----------------------------------------------------------------------------
     def get_state(self) -> dict[str, Any]:
@@ -470,20 +387,3 @@ class Monitor(anomaly.base.AnomalyDetector):
     def load(cls, path: Any, module: Any = None) -> Monitor:
         """Load a monitor saved by :meth:`save`; a bad file raises one ``CheckpointError``."""
         return _monitor_state.load(cls, path, module)
-
-
-def _learn_inputs(guard: Guard, scaler: Any, x: dict, guarded: Guarded) -> tuple[str, ...]:
-    """The guard learns ``x``; the scaler its checked, measured values. Returns the features
-    the guard started again (their scaler statistics start again too)."""
-    guard.learn_one(x)
-    for name in guard.last_reset:
-        for table in (scaler.counts, scaler.means, scaler.vars):
-            table.pop(name, None)
-    skip = set(guarded.imputed) | set(guarded.clipped) | set(guard.last_reset)
-    bounded = set(guarded.bounded) - skip
-    scaler.learn_one({k: v for k, v in guarded.x.items() if k in bounded})
-    return guard.last_reset
-
-
-def _records(X: Any) -> list:
-    return X.to_dict(orient="records") if hasattr(X, "to_dict") else list(X)

@@ -48,17 +48,22 @@ def _threshold(args: argparse.Namespace, default: Any) -> Any:
     from streamad import thresholds
 
     kind = args.threshold
-    given = {"k": args.k, "q": args.q, "value": args.value}
+    per = getattr(args, "false_alarms_per", None)
+    given = {"k": args.k, "q": args.q, "value": args.value, "rate": None if per is None else 1 / per}
     if kind is None:
         if given["q"] is not None or given["value"] is not None:
             fail("--q and --value need --threshold (quantile or spot; fixed)")
-        if given["k"] is None:
+        if given["k"] is not None:
+            kind = "sigma"
+        elif given["rate"] is None:
             return default
-        kind = "sigma"
-    owner = {"k": "sigma", "q": "quantile or spot", "value": "fixed"}
+        else:
+            kind = "rate"
+    owner = {"k": "sigma", "q": "quantile or spot", "value": "fixed", "rate": "rate"}
     for option, value in given.items():
         if value is not None and kind not in owner[option].split(" or "):
-            fail(f"--{option} applies to --threshold {owner[option]}, not {kind}")
+            flag = "false-alarms-per" if option == "rate" else option
+            fail(f"--{flag} applies to --threshold {owner[option]}, not {kind}")
     if kind == "none":
         return None
     if kind == "fixed":
@@ -66,6 +71,7 @@ def _threshold(args: argparse.Namespace, default: Any) -> Any:
             fail("--threshold fixed needs --value")
         return functools.partial(thresholds.FixedThreshold, threshold=args.value)
     cls = {
+        "rate": thresholds.RateThreshold,
         "sigma": thresholds.SigmaThreshold,
         "quantile": thresholds.QuantileThreshold,
         "spot": thresholds.SPOTThreshold,
@@ -86,6 +92,8 @@ def monitor(args: argparse.Namespace) -> Any:
     }
     if args.accept_after is not None:
         kwargs["accept_after"] = None if args.accept_after == "never" else args.accept_after
+    if getattr(args, "context", None):
+        kwargs["context"] = args.context
     return Monitor(**kwargs)
 
 

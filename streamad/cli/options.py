@@ -31,7 +31,7 @@ MODULES = {
     "srivastava": "Srivastava",
     "stacked": "Stacked",
 }
-THRESHOLDS = ("sigma", "quantile", "spot", "fixed", "none")
+THRESHOLDS = ("rate", "sigma", "quantile", "spot", "fixed", "none")
 
 
 class Parser(argparse.ArgumentParser):
@@ -76,6 +76,14 @@ def accept_after(text: str) -> int | str:
         raise argparse.ArgumentTypeError(message) from None
 
 
+def names(text: str) -> list[str]:
+    """Comma-separated feature names or patterns, none empty."""
+    items = [item.strip() for item in text.split(",")]
+    if not all(items):
+        raise argparse.ArgumentTypeError(f"must be comma-separated names, not {text!r}")
+    return items
+
+
 def delimiter(text: str) -> str:
     """One character; ``tab``, ``\\t`` and ``space`` name the invisible ones."""
     value = {"tab": "\t", "\\t": "\t", "space": " "}.get(text, text)
@@ -95,6 +103,13 @@ def add_model(parser: argparse.ArgumentParser) -> None:
     add("--lr", type=positive, help="learning rate")
     add("--seed", type=int, help="seed of the module's weights")
     add(
+        "--context",
+        type=names,
+        metavar="NAMES",
+        help="comma-separated features (or patterns such as 'cmd_*') the model reads but "
+        "never scores or blames: commands, set-points, states",
+    )
+    add(
         "--accept-after",
         type=accept_after,
         metavar="N",
@@ -112,8 +127,15 @@ def add_model(parser: argparse.ArgumentParser) -> None:
     add(
         "--threshold",
         choices=THRESHOLDS,
-        help="sigma: mean + k*std of the scores so far (the default); quantile: q-quantile; "
-        "spot: extreme-value tail of risk q; fixed: --value; none: scores only",
+        help="rate: about one false alarm per --false-alarms-per normal samples (the default); "
+        "sigma: mean + k*std of the scores so far; quantile: q-quantile; spot: extreme-value "
+        "tail of risk q; fixed: --value; none: scores only",
+    )
+    add(
+        "--false-alarms-per",
+        type=count,
+        metavar="N",
+        help="rate's target: about one false alarm per N normal samples (default 1000)",
     )
     add("--k", type=positive, help="sigma's k")
     add("--q", type=probability, help="quantile's level or spot's risk")

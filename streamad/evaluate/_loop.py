@@ -147,7 +147,7 @@ def run(
             t0 = clock()
             xt = parts.prepare(x)
             score = float(parts.detector.score_one(xt))
-            alarm, thr = _parts.classify(parts, score)
+            alarm, thr = _parts.classify(parts, score, latest=True)
             t1 = clock()
             observe(x, y, score, alarm, thr, t, explain)
             t2 = clock()

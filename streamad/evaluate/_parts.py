@@ -134,11 +134,18 @@ def filter_learn(
         filter_.anomaly_detector = real
 
 
-def classify(parts: Parts, score: float) -> tuple[bool, float | None]:
-    """The alarm and the threshold it was decided against (None when unknown or warming up)."""
+def classify(parts: Parts, score: float, latest: bool = False) -> tuple[bool, float | None]:
+    """The alarm and the threshold it was decided against (None when unknown or warming up).
+
+    ``latest``: ``score`` is the score of the sample the detector scored last, so a Monitor's
+    whole decision for it (value rules included) is at hand in ``explain()``."""
     if parts.decides:
         threshold = getattr(parts.detector, "threshold_value", None)
         decider: Any = parts.detector
+        explain = getattr(decider, "explain", None)
+        if latest and callable(explain):
+            alarm = explain()
+            return bool(alarm.is_alarm), alarm.threshold
     elif parts.filter is not None:
         threshold = getattr(parts.filter, "threshold", None)
         decider = parts.filter

@@ -10,11 +10,11 @@ updates the threshold alone (``learn_one`` calls it): it leaves out scores that 
 finite, counting them in ``n_ignored``, and bounds what one huge score can do to the
 statistics. ``get_state`` and ``set_state`` save and restore the threshold as plain data.
 
-`FixedThreshold` holds a constant, `SigmaThreshold` follows ``mean + k * std``,
+`RateThreshold` (the Monitor's default) targets a false-alarm rate, `FixedThreshold` holds a constant, `SigmaThreshold` follows ``mean + k * std``,
 `QuantileThreshold` a high quantile, `SPOTThreshold` an extreme-value tail (SPOT/DSPOT),
 and `PRCurveThreshold` is calibrated on labels. `explain` breaks a score down by feature
 into an `Alarm`; `top_k_hit_rate` measures such rankings against the true features. The
-threshold rules are pure functions: `threshold_from_pr_curve`, `alarm_counts`, `fit_gpd`,
+threshold rules are pure functions: `rank_threshold`, `threshold_from_pr_curve`, `alarm_counts`, `fit_gpd`,
 `pot_quantile`.
 """
 
@@ -26,6 +26,7 @@ from streamad.thresholds.alarm import Alarm, attribution, explain, top_k_hit_rat
 from streamad.thresholds.fixed import FixedThreshold
 from streamad.thresholds.pr_curve import PRCurveThreshold
 from streamad.thresholds.quantile import QuantileThreshold
+from streamad.thresholds.rate import RateThreshold, rank_threshold
 from streamad.thresholds.sigma import SigmaThreshold
 from streamad.thresholds.spot import SPOTThreshold
 
@@ -34,6 +35,7 @@ __all__ = [
     "FixedThreshold",
     "PRCurveThreshold",
     "QuantileThreshold",
+    "RateThreshold",
     "SPOTThreshold",
     "SigmaThreshold",
     "alarm_counts",
@@ -41,6 +43,7 @@ __all__ = [
     "explain",
     "fit_gpd",
     "pot_quantile",
+    "rank_threshold",
     "threshold_from_pr_curve",
     "top_k_hit_rate",
 ]

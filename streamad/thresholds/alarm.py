@@ -33,6 +33,17 @@ class Alarm:
         The score calibrated into [0, 1] by a :class:`~streamad.Monitor`'s calibration (see
         ``streamad.calibrate``: e.g. the share of recent normal scores it exceeds); None
         without one or while it warms up.
+    kind
+        What raised the alarm: ``"score"`` (the score is above the threshold), or a
+        :class:`~streamad.Monitor`'s value rule (``streamad.policy.ValueRules``):
+        ``"implausible"`` (a value that is no measurement, such as 1e300), ``"changed"`` (a
+        feature long constant changed) or ``"frozen"`` (a varying feature stuck); the
+        attribution then names the features the rule found.
+    reason
+        The rule's reason, for a value rule's alarm (empty otherwise).
+    ongoing
+        The score is above the threshold, but an alarm raised at an earlier sample is still
+        going on (its scores have stayed above): no new alarm (``is_alarm`` is False).
 
     Examples
     --------
@@ -42,6 +53,8 @@ class Alarm:
     ALARM score 3.21 > threshold 1.05: dim_3 41%, dim_7 22%, dim_1 37%
     >>> alarm.features
     ('dim_3', 'dim_7', 'dim_1')
+    >>> print(Alarm(0.8, 1.05, True, (("errors", 1.0),), kind="changed", reason="held 0 for 900 samples, now 1"))
+    ALARM changed value: errors (held 0 for 900 samples, now 1; score 0.8)
     """
 
     score: float
@@ -49,6 +62,9 @@ class Alarm:
     is_alarm: bool
     attribution: tuple[tuple[str, float], ...] = ()
     calibrated: float | None = None
+    kind: str = "score"
+    reason: str = ""
+    ongoing: bool = False
 
     @property
     def features(self) -> tuple[str, ...]:
@@ -56,8 +72,13 @@ class Alarm:
         return tuple(name for name, _ in self.attribution)
 
     def __str__(self) -> str:
+        if self.is_alarm and self.kind != "score":
+            names = ", ".join(self.features)
+            return f"ALARM {self.kind} value: {names} ({self.reason}; score {self.score:.3g})"
         if self.threshold is None:
             text = f"no alarm (threshold warming up): score {self.score:.3g}"
+        elif self.ongoing:
+            text = f"alarm goes on: score {self.score:.3g} > threshold {self.threshold:.3g}"
         elif self.is_alarm:
             text = f"ALARM score {self.score:.3g} > threshold {self.threshold:.3g}"
         else:

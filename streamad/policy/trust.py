@@ -1,0 +1,41 @@
+"""Trust: whether a sample's values are fit for the detector to learn."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["Trust"]
+
+
+class Trust:
+    """A sample is learned unless a value of it was imputed: an imputed mean is no measurement.
+
+    A clipped value is a measurement, only an extreme one: the guard keeps it from its own
+    statistics and the scaler's (where one value could wreck a feature's scale for good), but
+    the detector learns the sample, its gradient bounded by its ``clip_grad``. Imputations
+    that last ``accept_after`` samples in a row (a feature gone for good) are learned too:
+    the detector must not freeze.
+
+    Parameters
+    ----------
+    accept_after
+        Samples with imputed values in a row after which they are learned.
+
+    Examples
+    --------
+    >>> from streamad.policy import Trust
+    >>> trust = Trust(accept_after=3)
+    >>> [trust.judge(("a",)) for _ in range(4)], trust.judge(())
+    ([False, False, True, True], True)
+    """
+
+    def __init__(self, accept_after: int = 50) -> None:
+        if isinstance(accept_after, bool) or not isinstance(accept_after, int) or accept_after < 1:
+            raise ValueError(f"accept_after must be an int >= 1, not {accept_after!r}")
+        self.accept_after = accept_after
+        self.imputed_run = 0
+
+    def judge(self, imputed: Any) -> bool:
+        """Whether a sample with these imputed features may be learned; counts their run."""
+        self.imputed_run = self.imputed_run + 1 if imputed else 0
+        return not imputed or self.imputed_run >= self.accept_after

@@ -1,0 +1,198 @@
+"""Value rules: alarms of their own kind for values that say a sensor or a process broke,
+whatever the score says."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from streamad._features import is_context
+
+__all__ = ["Finding", "ValueRules"]
+
+#: Weight of the newest sample in each feature's running rate of change.
+RATE_ALPHA = 0.01
+#: Rate of change above which a feature counts as one that changes at every sample.
+VARYING = 0.95
+#: Samples of a feature seen before it can be frozen (its rate of change means something).
+SEEN_BEFORE_FROZEN = 100
+
+
+class Finding(NamedTuple):
+    """What a rule found in a sample: its kind, the features it names, and why."""
+
+    kind: str
+    features: tuple[str, ...]
+    reason: str
+
+
+def _names(features: list[str], mask: np.ndarray) -> tuple[str, ...]:
+    return tuple(features[i] for i in np.flatnonzero(mask))
+
+
+class ValueRules:
+    """Three rules on the values themselves, each an alarm of its own kind naming the feature.
+
+    - ``"implausible"``: a value that was there but is no measurement (±inf, or a magnitude the
+      guard refuses: a broken sensor's 1e300). The guard imputes it, so the score cannot tell.
+    - ``"changed"``: a feature that held one value for ``constant_after`` samples in a row takes
+      another (an error counter, a flag, a set-point). Such a feature has no spread to
+      standardise a change by, so the score cannot tell either. If the feature then goes on
+      changing within ``constant_after`` samples, it is taken as a feature that now varies
+      (an event, no more alarms).
+    - ``"frozen"``: a feature that changed at nearly every sample (at least 95% of them, over
+      about the last 100) repeats one value for ``frozen_after`` samples in a row: a stuck
+      sensor.
+
+    :meth:`check` looks at a sample and changes nothing; :meth:`learn` takes it in and returns
+    the events it makes. Features in ``ignore`` (context) and imputed values are left out.
+
+    Parameters
+    ----------
+    constant_after
+        Samples one value must hold before a change of it is an alarm (None: no such rule).
+    frozen_after
+        Repeats of one value that make a varying feature frozen (None: no such rule).
+    ignore
+        Features (names, or shell-style patterns such as ``"cmd_*"``) no rule looks at.
+
+    Examples
+    --------
+    >>> from streamad.policy import ValueRules
+    >>> rules = ValueRules(constant_after=100)
+    >>> for i in range(150):
+    ...     x = {"errors": 0.0, "load": float(i % 7)}
+    ...     _ = rules.learn(x, imputed=())
+    >>> rules.check({"errors": 1.0, "load": 3.0}, imputed=())
+    Finding(kind='changed', features=('errors',), reason='held 0 for 150 samples, now 1')
+    """
+
+    def __init__(
+        self,
+        constant_after: int | None = 1000,
+        frozen_after: int | None = 30,
+        ignore: Any = None,
+    ) -> None:
+        for name, value in (("constant_after", constant_after), ("frozen_after", frozen_after)):
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int) or value < 2
+            ):
+                raise ValueError(f"{name} must be None or an int >= 2, not {value!r}")
+        self.constant_after = constant_after
+        self.frozen_after = frozen_after
+        self.ignore = ignore
+        self._ignored: set[str] = set()  # the features seen that are context
+        self.features: list[str] = []
+        self._index: dict[str, int] = {}
+        self._last = np.zeros(0)
+        self._run = np.zeros(0, dtype=np.int64)  # samples the last value has held, in a row
+        self._rate = np.zeros(0)  # running rate of change
+        self._rate_at_start = np.zeros(0)  # the rate when the current run began
+        self._seen = np.zeros(0, dtype=np.int64)
+        self._watch = np.zeros(0, dtype=np.int64)  # samples left to see a changed one vary
+
+    # -- one sample -------------------------------------------------------------------------
+    def _values(self, x: dict, imputed: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Each known feature's value in ``x`` and whether it is a measurement to look at."""
+        values = np.array([x.get(name, np.nan) for name in self.features], dtype=np.float64)
+        present = ~np.isnan(values)
+        for name in imputed:
+            if name in self._index:
+                present[self._index[name]] = False
+        return values, present
+
+    def check(
+        self, x: dict, imputed: Any = (), implausible: Any = ()
+    ) -> Finding | None:
+        """The first rule ``x`` breaks (implausible, changed, frozen), or None."""
+        bad = tuple(name for name in implausible if not is_context(name, self.ignore))
+        if bad:
+            return Finding("implausible", bad, "no measurement (infinite or beyond the guard's max_abs)")
+        if not self.features:
+            return None
+        values, present = self._values(x, imputed)
+        same = values == self._last
+        if self.constant_after is not None:
+            changed = present & ~same & (self._run >= self.constant_after)
+            if changed.any():
+                i = int(np.flatnonzero(changed)[0])
+                reason = f"held {self._last[i]:g} for {self._run[i]} samples, now {values[i]:g}"
+                return Finding("changed", _names(self.features, changed), reason)
+        if self.frozen_after is not None:
+            frozen = (
+                present
+                & same
+                & (self._run + 1 == self.frozen_after)
+                & (self._rate_at_start >= VARYING)
+                & (self._seen >= SEEN_BEFORE_FROZEN)
+            )
+            if frozen.any():
+                i = int(np.flatnonzero(frozen)[0])
+                reason = f"stuck at {values[i]:g} for {self.frozen_after} samples after varying"
+                return Finding("frozen", _names(self.features, frozen), reason)
+        return None
+
+    def learn(self, x: dict, imputed: Any = ()) -> list[str]:
+        """Take ``x`` in; returns the events it makes (a changed feature that now varies)."""
+        new = [n for n in x if n not in self._index and n not in self._ignored]
+        if new and self.ignore:
+            self._ignored.update(n for n in new if is_context(n, self.ignore))
+            new = [n for n in new if n not in self._ignored]
+        if new:
+            self._grow(new)
+        if not self.features:
+            return []
+        values, present = self._values(x, imputed)
+        change = present & (values != self._last) & (self._seen > 0)
+        events = []
+        if self.constant_after is not None:
+            broke = change & (self._run >= self.constant_after)
+            varies = change & (self._watch > 0)
+            for name in _names(self.features, varies):
+                events.append(f"feature {name!r} varies after its change: taken as normal")
+            self._watch = np.where(varies, 0, np.maximum(self._watch - present, 0))
+            self._watch = np.where(broke, self.constant_after, self._watch)
+        first = present & (self._seen == 0)
+        self._rate = np.where(
+            present & ~first, (1 - RATE_ALPHA) * self._rate + RATE_ALPHA * change, self._rate
+        )
+        starts = change | first
+        self._rate_at_start = np.where(starts, self._rate, self._rate_at_start)
+        self._run = np.where(starts, 1, self._run + present)
+        self._last = np.where(present, values, self._last)
+        self._seen = self._seen + present
+        return events
+
+    def _grow(self, new: list[str]) -> None:
+        for name in new:
+            self._index[name] = len(self.features)
+            self.features.append(name)
+        k = len(new)
+        self._last = np.concatenate([self._last, np.full(k, np.nan)])
+        self._run = np.concatenate([self._run, np.zeros(k, dtype=np.int64)])
+        self._rate = np.concatenate([self._rate, np.zeros(k)])
+        self._rate_at_start = np.concatenate([self._rate_at_start, np.zeros(k)])
+        self._seen = np.concatenate([self._seen, np.zeros(k, dtype=np.int64)])
+        self._watch = np.concatenate([self._watch, np.zeros(k, dtype=np.int64)])
+
+    # -- state ------------------------------------------------------------------------------
+    def get_state(self) -> dict[str, Any]:
+        return {
+            "features": list(self.features),
+            "last": self._last.tolist(),
+            "run": self._run.tolist(),
+            "rate": self._rate.tolist(),
+            "rate_at_start": self._rate_at_start.tolist(),
+            "seen": self._seen.tolist(),
+            "watch": self._watch.tolist(),
+        }
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        self.features = [str(name) for name in state["features"]]
+        self._index = {name: i for i, name in enumerate(self.features)}
+        self._last = np.array(state["last"], dtype=np.float64)
+        self._rate = np.array(state["rate"], dtype=np.float64)
+        self._rate_at_start = np.array(state["rate_at_start"], dtype=np.float64)
+        for name in ("run", "seen", "watch"):
+            setattr(self, f"_{name}", np.array(state[name], dtype=np.int64))

@@ -1,0 +1,144 @@
+"""RateThreshold: a threshold set by the false-alarm rate a person can live with."""
+
+from __future__ import annotations
+
+import bisect
+import collections
+from typing import Any
+
+from streamad.thresholds._base import ScoreFilter, check_int
+from streamad.thresholds._rules import exceeds
+
+__all__ = ["RateThreshold", "rank_threshold"]
+
+
+def rank_threshold(ordered: list[float], rate: float) -> float:
+    """The score only ``rate`` of ``ordered`` (sorted, ascending) lie above: the
+    ``k``-th largest, ``k = max(1, round(rate * len(ordered)))`` (the largest while there are
+    fewer than ``1 / rate`` scores).
+
+    Examples
+    --------
+    >>> from streamad.thresholds import rank_threshold
+    >>> rank_threshold([float(i) for i in range(1, 2001)], 1e-3)  # 2 scores lie above 1,998
+    1999.0
+    >>> rank_threshold([1.0, 2.0, 3.0], 1e-3)  # fewer than 1 / rate: the largest
+    3.0
+    """
+    k = max(1, round(rate * len(ordered)))
+    return ordered[-k]
+
+
+class RateThreshold(ScoreFilter):
+    """Alarm when the score is above all but a ``rate`` share of the recent scores learned.
+
+    The threshold is the ``k``-th largest of the last ``window`` scores, ``k = rate · window``
+    (:func:`rank_threshold`): on a stream whose scores are stationary, about one score in
+    ``1 / rate`` lies above it, whatever their distribution — ``rate=1e-3`` reads "about one
+    false alarm per 1,000 normal samples". Every score counts, alarms included, so a burst of
+    high scores raises the bar after a few of them instead of alarming at each. Until there
+    are ``1 / rate`` scores the threshold is the largest score yet: only a new maximum alarms.
+    One score, however huge, moves the threshold by one rank at most, so it needs no bound.
+    Scores that are not finite are left out and counted in ``n_ignored``.
+
+    :meth:`forget_recent` drops the latest scores learned: a :class:`~streamad.Monitor` calls
+    it when it accepts a run of alarms as the new normal, so that the change itself does not
+    hold the threshold up for the next ``window`` samples.
+
+    Warm-up: ``threshold`` is None and ``classify`` False until ``warmup`` scores are learned.
+
+    Parameters
+    ----------
+    anomaly_detector
+        An anomaly detector, or a pipeline ending in one.
+    rate
+        Target share of normal samples that raise an alarm.
+    window
+        Number of recent scores ranked against; at least ``1 / rate``.
+    warmup
+        Scores learned before the first alarm can be raised.
+    protect_anomaly_detector
+        Whether the detector skips learning the samples that raise an alarm (River's meaning).
+
+    Examples
+    --------
+    >>> import random
+    >>> from river import anomaly
+    >>> from streamad.thresholds import RateThreshold
+    >>> class Value(anomaly.base.AnomalyDetector):  # scores a sample by its value
+    ...     def learn_one(self, x): pass
+    ...     def score_one(self, x): return x["v"]
+    >>> rng = random.Random(42)
+    >>> model = RateThreshold(Value(), rate=1e-3, window=5_000)
+    >>> n_alarms = 0
+    >>> for i in range(20_000):
+    ...     x = {"v": rng.expovariate(1.0)}
+    ...     n_alarms += model.classify(model.score_one(x))
+    ...     model.learn_one(x)
+    >>> n_alarms  # about 20 (one in 1,000), and a few new maxima early on
+    19
+    """
+
+    _state_attributes = ("n_ignored", "n_scores", "_recent")
+
+    def __init__(
+        self,
+        anomaly_detector: Any,
+        rate: float = 1e-3,
+        window: int = 10_000,
+        warmup: int = 30,
+        protect_anomaly_detector: bool = False,
+    ) -> None:
+        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 < rate < 1:
+            raise ValueError(f"rate must be a number between 0 and 1 (exclusive), not {rate!r}")
+        check_int("window", window, 1)
+        check_int("warmup", warmup, 1)
+        if window * rate < 1:
+            raise ValueError(f"window must hold at least 1 / rate = {1 / rate:g} scores")
+        super().__init__(anomaly_detector, protect_anomaly_detector)
+        self.rate = rate
+        self.window = window
+        self.warmup = warmup
+        self._recent: collections.deque[float] = collections.deque()
+        self._ordered: list[float] = []
+        self.n_scores = 0
+
+    @property
+    def threshold(self) -> float | None:
+        """The score only ``rate`` of the recent ones exceed; None while warming up."""
+        if self.n_scores < self.warmup or not self._ordered:
+            return None
+        return rank_threshold(self._ordered, self.rate)
+
+    def classify(self, score: float) -> bool:
+        """Whether ``score`` is above the threshold (never during warm-up)."""
+        return exceeds(score, self.threshold)
+
+    def _update(self, score: float, y: Any) -> None:
+        if len(self._recent) == self.window:
+            old = self._recent.popleft()
+            del self._ordered[bisect.bisect_left(self._ordered, old)]
+        self._recent.append(score)
+        bisect.insort(self._ordered, score)
+        self.n_scores += 1
+
+    def forget_recent(self, n: int) -> None:
+        """Drop the last ``n`` scores learned (a change accepted: its scores were no sample of
+        the normal to come)."""
+        for _ in range(min(n, len(self._recent))):
+            old = self._recent.pop()
+            del self._ordered[bisect.bisect_left(self._ordered, old)]
+
+    def set_state(self, state: dict) -> None:
+        super().set_state(state)
+        self._ordered = sorted(self._recent)
+
+    @classmethod
+    def _unit_test_params(cls):
+        from river import preprocessing
+
+        from streamad.detector import RollingDetector
+
+        detector = RollingDetector(window_size=3, hidden_size=2)
+        yield {"anomaly_detector": preprocessing.StandardScaler() | detector}
+        yield {"anomaly_detector": detector.clone(), "rate": 0.01, "window": 200}
