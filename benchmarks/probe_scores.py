@@ -73,7 +73,9 @@ FUSIONS: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
 }
 
 
-def rank_rule(scores: np.ndarray, rate: float, window: int, forget_after: int | None) -> np.ndarray:
+def rank_rule(
+    scores: np.ndarray, rate: float, window: int, forget_after: int | None, margin: float = 0.0
+) -> np.ndarray:
     """Alarm when a score is above all but ``rate * window`` of the last ``window`` scores
     (above all of them while fewer); every score is learned, alarms included."""
     recent: collections.deque[float] = collections.deque()
@@ -83,8 +85,9 @@ def rank_rule(scores: np.ndarray, rate: float, window: int, forget_after: int | 
     run = 0
     for i, s in enumerate(scores):
         if len(ordered) >= MIN_HISTORY:
-            above = len(ordered) - bisect.bisect_right(ordered, s)
-            alarms[i] = above < min(k, max(1, round(rate * len(ordered))))
+            kk = min(k, max(1, round(rate * len(ordered))))
+            young = max(0.0, 1.0 - len(ordered) * rate)  # 1 at the start, 0 from 1 / rate on
+            alarms[i] = s > ordered[-kk] * (1 + margin * young)
         run = run + 1 if alarms[i] else 0
         if forget_after and run == forget_after:  # accepted: the run's scores are forgotten
             for _ in range(run - 1):
@@ -142,6 +145,9 @@ RULES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "rank 1e-3 w10k crossing": lambda s: crossing(rank_rule(s, 1e-3, 10_000, None)),
     "rank 1e-3 w2k crossing": lambda s: crossing(rank_rule(s, 1e-3, 2_000, None)),
     "spot 1e-3 crossing": lambda s: crossing(spot_rule(s)),
+    "rank crossing margin0.5": lambda s: crossing(rank_rule(s, 1e-3, 10_000, None, 0.5)),
+    "rank crossing margin1": lambda s: crossing(rank_rule(s, 1e-3, 10_000, None, 1.0)),
+    "rank crossing margin3": lambda s: crossing(rank_rule(s, 1e-3, 10_000, None, 3.0)),
 }
 
 

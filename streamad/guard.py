@@ -37,17 +37,19 @@ def clip_bounds(
 ) -> tuple[np.ndarray, np.ndarray]:
     """``center ∓ clip_sigma · spread``, the spread at least ``1e-3 · |center|`` (and 1e-12).
 
-    A NaN centre (no statistics yet) gives no bound (±inf).
+    A NaN centre (no statistics yet) gives no bound (±inf), and so does a spread of 0: a
+    feature that has never varied gives no scale to call a change of it extreme (a change of
+    a constant feature is a value rule's alarm, ``streamad.policy.ValueRules``).
 
     Examples
     --------
     >>> import numpy as np
     >>> from streamad.guard import clip_bounds
-    >>> low, high = clip_bounds(np.array([1.0, np.nan]), np.array([1.0, np.nan]), 3.0)
+    >>> low, high = clip_bounds(np.array([1.0, np.nan, 5.0]), np.array([1.0, np.nan, 0.0]), 3.0)
     >>> low.tolist(), high.tolist()
-    ([-2.0, -inf], [4.0, inf])
+    ([-2.0, -inf, -inf], [4.0, inf, inf])
     """
-    unknown = np.isnan(center)
+    unknown = np.isnan(center) | ~(spread > 0)  # no statistics, or never varied
     spread = np.fmax(spread, np.maximum(1e-3 * np.abs(center), _FLOOR))  # fmax: NaN loses
     half = np.where(unknown, np.inf, clip_sigma * spread)
     center = np.where(unknown, 0.0, center)
@@ -137,7 +139,7 @@ class Guard(base.Transformer):
     ...     guard.learn_one({"a": v, "b": 10.0})
     >>> guard.guard_one({"a": 1e6, "b": float("nan"), "c": 1e19})
     Guarded(x={'a': 4.2239, 'b': 10.0, 'c': 0.0}, imputed=('b', 'c'), clipped=('a',),
-            bounded=('a', 'b'))
+            bounded=('a', 'b'), implausible=('c',))
     >>> guard.transform_one({"a": "high", "b": 1.0})
     Traceback (most recent call last):
     ...
