@@ -3,6 +3,8 @@
 Parsing is stateless apart from the header, and never imputes: an unusable value becomes NaN
 (missing), which :class:`~streamad.Monitor`'s input policy imputes and reports. Text that is
 not a number raises :class:`BadRecord` naming the field, so that a caller can reject the line.
+A number too large for a float (``1e400``, or a JSON integer of 400 digits) is infinite, which
+the Monitor imputes as it does NaN.
 """
 
 from __future__ import annotations
@@ -89,6 +91,14 @@ def label_value(value: Any, name: str) -> int:
     return y
 
 
+def _float(value: int | float) -> float:
+    """``value`` as a float; a JSON integer too large for one is infinite, as ``1e400`` is."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
 def _pick(names: Sequence[str], wanted: Sequence[str]) -> str | None:
     lower = {name.lower(): name for name in names}
     return next((lower[w] for w in wanted if w in lower), None)
@@ -164,7 +174,7 @@ class Schema:
             if value is None or isinstance(value, str):
                 x[name] = math.nan if value is None else cell(value, name)
             elif isinstance(value, (int, float)):  # bool included: True is 1
-                x[name] = float(value)
+                x[name] = _float(value)
             else:
                 raise BadRecord(f"field {quote(name)}: {quote(json.dumps(value))} is not a number")
         if not x:
