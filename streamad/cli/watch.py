@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import time
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,10 @@ from streamad.feeds import BadRecord, FollowFile, RecordParser, StreamFeed, TCPF
 __all__ = ["watch"]
 
 MODEL_OPTIONS = ("module", "window", "hidden", "lr", "seed", "threshold", "k", "q", "value")
+#: What a line's data can make parsing or the monitor raise: the line is skipped, the run goes
+#: on (a programming error, of another kind, still stops it). OverflowError is an
+#: ArithmeticError, UnicodeError and BadRecord are ValueErrors.
+DATA_ERRORS = (ValueError, TypeError, ArithmeticError)
 
 
 def _check(args: argparse.Namespace) -> None:
@@ -93,9 +99,16 @@ class _Run:
         self.start = self.last_status = self.last_data = time.monotonic()
         self.start_samples = samples
 
-    def reject(self, where: Any, why: object) -> None:
+    def reject(self, where: Any, why: Exception) -> None:
+        """Count a skipped line and say why in one short line (with STREAMAD_DEBUG set, the
+        traceback of an error raised past the parser as well)."""
         self.rejected += 1
-        note(f"skipped line {where}: {one_line(why)}")
+        if isinstance(why, BadRecord):
+            note(f"skipped line {where}: {one_line(why, limit=200)}")
+            return
+        note(f"skipped line {where}: {type(why).__name__}: {one_line(why, limit=200)}")
+        if os.environ.get("STREAMAD_DEBUG"):
+            traceback.print_exception(why, file=sys.stderr)
 
     def status(self, now: float) -> None:
         guard = getattr(self.monitor, "guard_", None)
@@ -150,7 +163,7 @@ def _loop(run: _Run, feed: Any, parser: RecordParser, out: Output, saver: Any, s
                 raise BadRecord("longer than 1 MiB")
             record = parser.parse(line.text)
             alarm = None if record is None else monitor.process_one(record.x, record.y)
-        except (BadRecord, TypeError, ValueError) as error:
+        except DATA_ERRORS as error:  # this line's data: skipped, and the position goes past it
             run.position = line.position
             run.reject(where, error)
             continue
