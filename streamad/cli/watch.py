@@ -15,6 +15,7 @@ from streamad.cli import build
 from streamad.cli.alarms import alarm_line, status_line
 from streamad.cli.checkpoints import Checkpointer, Output, resume
 from streamad.cli.errors import fail, note, one_line
+from streamad.cli.lock import CheckpointLock
 from streamad.cli.stopping import StopOnSignal
 from streamad.feeds import BadRecord, FollowFile, RecordParser, StreamFeed, TCPFeed
 
@@ -30,8 +31,6 @@ DATA_ERRORS = (ValueError, TypeError, ArithmeticError)
 def _check(args: argparse.Namespace) -> None:
     if args.resume and not args.checkpoint:
         fail("--resume needs --checkpoint PATH")
-    if args.checkpoint and not args.resume and Path(args.checkpoint).exists():
-        fail(f"--checkpoint {args.checkpoint} exists: add --resume to continue from it")
     if args.train and not Path(args.train).is_file():
         fail(f"--train {args.train}: file not found")
     if args.listen is not None and not 0 <= args.listen <= 65535:
@@ -183,8 +182,22 @@ def _loop(run: _Run, feed: Any, parser: RecordParser, out: Output, saver: Any, s
 
 
 def watch(args: argparse.Namespace) -> int:
-    """Run ``streamad watch`` with parsed arguments; return the exit status."""
+    """Run ``streamad watch`` with parsed arguments; return the exit status.
+
+    A watch with ``--checkpoint`` holds its lock (:class:`~streamad.cli.lock.CheckpointLock`)
+    from before it reads the checkpoint until it ends: a second watch of the same checkpoint
+    stops at once, having written nothing.
+    """
     _check(args)
+    if not args.checkpoint:
+        return _watch(args)
+    with CheckpointLock(args.checkpoint):
+        if not args.resume and Path(args.checkpoint).exists():
+            fail(f"--checkpoint {args.checkpoint} exists: add --resume to continue from it")
+        return _watch(args)
+
+
+def _watch(args: argparse.Namespace) -> int:
     listener = _listen(args)
     with build.torch_threads(args.threads):
         state = resume(args.checkpoint) if args.resume else None

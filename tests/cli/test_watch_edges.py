@@ -1,15 +1,17 @@
 """`streamad watch` at its edges: a line the monitor cannot take is skipped, not a crash loop;
-one live watcher per checkpoint; a resume that would start afresh over kept alarms refuses."""
+one live watcher per checkpoint."""
 
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
 
 import pytest
 
 from streamad.cli import main
 from streamad.feeds import Positions, sidecar
-from tests.cli.helpers import SMALL, rows, write
+from tests.cli.helpers import SMALL, Process, rows, wait_until, write
 
 #: Rows whose cpu value makes the monitor raise (see `flaky`), and what it raises.
 RAISES = {
@@ -76,3 +78,34 @@ def test_a_huge_json_integer_is_imputed_not_a_crash(tmp_path, capsys):
     feed = write(tmp_path / "feed.jsonl", lines)
     code, err = _watch(capsys, "--follow", str(feed))
     assert code == 0 and "samples=30" in err and "imputed=1" in err and "rejected=0" in err, err
+
+
+def _files(*paths) -> list[bytes | None]:
+    return [path.read_bytes() if path.exists() else None for path in paths]
+
+
+def test_one_live_watcher_per_checkpoint_and_no_stale_lock_after_kill_9(tmp_path, capsys):
+    ckpt, out = tmp_path / "m.ckpt", tmp_path / "alarms.jsonl"
+    lines = rows(60, {30: 9.0, 59: 9.0})
+    feed = write(tmp_path / "feed.csv", lines)
+    options = ["--checkpoint", str(ckpt), "--out", str(out)]
+    first = Process(["watch", *SMALL, *options, "--status-every", "0"], stdin=subprocess.PIPE)
+    try:
+        assert first.proc.stdin is not None
+        first.proc.stdin.write("".join(f"{line}\n" for line in lines))
+        first.proc.stdin.flush()  # and kept open: the first watch stays live
+        wait_until(lambda: out.exists() and '"time": "59"' in out.read_text(), timeout=180)
+        before = _files(ckpt, sidecar(ckpt), out)
+        for resume in ([], ["--resume"]):
+            code, err = _watch(capsys, *options, "--follow", str(feed), *resume)
+            assert code == 2 and err.count("\n") == 1, err
+            assert err.startswith(
+                f"streamad: error: --checkpoint {ckpt} is in use by another streamad watch "
+                f"(process {first.proc.pid}; its lock: {ckpt}.lock)"
+            )
+            assert _files(ckpt, sidecar(ckpt), out) == before  # nothing written
+    finally:
+        first.proc.send_signal(signal.SIGKILL)
+        first.finish()
+    code, err = _watch(capsys, *options, "--follow", str(feed), "--resume")
+    assert code == 0, err  # the lock died with its holder
