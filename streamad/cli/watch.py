@@ -200,7 +200,7 @@ def watch(args: argparse.Namespace) -> int:
 def _watch(args: argparse.Namespace) -> int:
     listener = _listen(args)
     with build.torch_threads(args.threads):
-        state = resume(args.checkpoint) if args.resume else None
+        state = resume(args.checkpoint, args.out) if args.resume else None
         saver: Checkpointer | None
         if state is not None:
             monitor, saver, entry = state

@@ -1,5 +1,5 @@
 """`streamad watch` at its edges: a line the monitor cannot take is skipped, not a crash loop;
-one live watcher per checkpoint."""
+one live watcher per checkpoint; a resume that would start afresh over kept alarms refuses."""
 
 from __future__ import annotations
 
@@ -109,3 +109,48 @@ def test_one_live_watcher_per_checkpoint_and_no_stale_lock_after_kill_9(tmp_path
         first.finish()
     code, err = _watch(capsys, *options, "--follow", str(feed), "--resume")
     assert code == 0, err  # the lock died with its holder
+
+
+@pytest.fixture
+def watched(tmp_path, capsys):
+    """A checkpoint, its position file and an alarm file with alarms in it."""
+    ckpt, out = tmp_path / "m.ckpt", tmp_path / "alarms.jsonl"
+    feed = write(tmp_path / "feed.csv", rows(60, {30: 9.0}))
+    options = ["--checkpoint", str(ckpt), "--out", str(out), "--follow", str(feed)]
+    code, err = _watch(capsys, *options)
+    assert code == 0 and out.stat().st_size > 0, err
+    return ckpt, out, options
+
+
+def _refused(capsys, options, fragment: str, *files) -> None:
+    before = _files(*files)
+    code, err = _watch(capsys, *options, "--resume")
+    assert code == 2 and err.count("\n") == 1 and fragment in err, err
+    assert _files(*files) == before  # --out not emptied, nothing written
+
+
+def test_resume_without_the_checkpoint_refuses_to_empty_the_alarms(watched, capsys):
+    ckpt, out, options = watched
+    ckpt.unlink()
+    _refused(
+        capsys,
+        options,
+        f"--resume: the checkpoint {ckpt} is missing, but its position file {sidecar(ckpt)} is "
+        "there: put the checkpoint back to continue, or remove the position file and move "
+        f"--out {out} away to start afresh",
+        out,
+        sidecar(ckpt),
+    )
+    sidecar(ckpt).unlink()  # both gone, the alarms kept: still refused
+    size = out.stat().st_size
+    _refused(capsys, options, f"--out {out} holds {size:,} bytes of alarms", out)
+    out.rename(out.with_suffix(".old"))  # as the message says: a start afresh
+    code, err = _watch(capsys, *options, "--resume")
+    assert code == 0 and "starting afresh" in err and out.stat().st_size > 0, err
+
+
+def test_resume_without_the_position_file_refuses(watched, capsys):
+    ckpt, out, options = watched
+    sidecar(ckpt).unlink()
+    fragment = f"--resume: the checkpoint {ckpt} has no position file {sidecar(ckpt)}"
+    _refused(capsys, options, fragment, out, ckpt)
