@@ -78,6 +78,23 @@ def test_numpy_integer_keys_are_plain_integers():
     assert model.detectors_[3].n_learned == 2
 
 
+def test_numpy_string_keys_are_plain_strings_and_new_keys_still_come_in(tmp_path):
+    """np.str_ keys (a column of a NumPy array or a DataFrame) used to be kept as they came:
+    the first eviction could not save them, and every new key after it was refused."""
+    model = KeyedDetector(small(), max_keys=2, checkpoint_dir=tmp_path)
+    for key in np.array(["a", "b"]):
+        model.learn_one({"key": key, "v": 1.0})
+    assert [type(key) for key in model.detectors_] == [str, str]
+    for key in ["c", "d", "e", "f", "g"]:  # each one evicts the least recent: a checkpoint
+        model.learn_one({"key": key, "v": 1.0})
+    assert list(model.detectors_) == ["f", "g"] and model.n_evicted == 5
+    model.learn_one({"key": np.str_("a"), "v": 2.0})  # revived from its checkpoint
+    assert model.n_revived == 1 and model.detectors_["a"].n_learned == 2
+    by_function = KeyedDetector(small(), key=lambda x: np.array(["low", "high"])[int(x["v"] > 0)])
+    by_function.learn_one({"v": 1.0})
+    assert [type(key) for key in by_function.detectors_] == [str]
+
+
 def fail_saving(monkeypatch) -> None:
     def broken(*args, **kwargs):
         raise OSError("disk full")

@@ -71,17 +71,50 @@ class Checkpointer:
         monitor.save(self.path)
 
 
-def resume(path: str) -> tuple[Any, Checkpointer, dict[str, Any]] | None:
+def resume(path: str, out: str | None = None) -> tuple[Any, Checkpointer, dict[str, Any]] | None:
     """The monitor saved at ``path``, its checkpointer and the matching position entry; None
-    when there is no checkpoint yet."""
+    when there is no checkpoint yet.
+
+    A start afresh that would lose work is refused (:func:`~streamad.cli.errors.fail`, before
+    anything is written): the checkpoint gone but its position file kept, or alarms already in
+    ``out`` (the ``--out`` file, which a start afresh empties). So is a checkpoint without its
+    position file: where the feed stood and how much of ``out`` to keep are unknown.
+    """
+    positions_path = sidecar(path)
     if not Path(path).exists():
+        _refuse_afresh(path, positions_path, out)
         note(f"no checkpoint at {path} yet: starting afresh")
         return None
+    if not positions_path.exists():
+        fail(
+            f"--resume: the checkpoint {path} has no position file {positions_path}: where the "
+            "feed stood and which alarms of --out to keep are unknown; put the position file back "
+            f"to continue, or move {path} away and run without --resume to start afresh"
+        )
     from streamad import Monitor
 
     monitor = Monitor.load(path)
-    positions = Positions.read(sidecar(path))
+    positions = Positions.read(positions_path)
     entry = positions.entry_for(int(monitor.n_seen))
     if not isinstance(entry.get("feed"), dict) or not isinstance(entry.get("samples"), int):
         fail(f"position file {positions.path}: malformed entry")
     return monitor, Checkpointer(path, Positions(positions.path, [entry])), entry
+
+
+def _refuse_afresh(path: str, positions_path: Path, out: str | None) -> None:
+    """Fail when starting afresh, without the checkpoint at ``path``, would lose work."""
+    kept = out is not None and Path(out).is_file() and Path(out).stat().st_size > 0
+    if positions_path.exists():
+        move_out = f" and move --out {out} away" if kept else ""
+        fail(
+            f"--resume: the checkpoint {path} is missing, but its position file "
+            f"{positions_path} is there: put the checkpoint back to continue, or remove the "
+            f"position file{move_out} to start afresh"
+        )
+    if kept:
+        size = Path(str(out)).stat().st_size
+        fail(
+            f"--resume: no checkpoint at {path}, but --out {out} holds {size:,} bytes of alarms, "
+            f"which a start afresh would empty: put the checkpoint back to continue, or move "
+            f"{out} away to start afresh"
+        )

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from streamad._quote import quote_list
 from streamad.feeds.records import BadRecord, Schema
 
 __all__ = ["CSVFile", "open_text"]
@@ -104,7 +105,8 @@ class CSVFile:
                 raise _read_error(self.path, 1, error) from None
         repeated = sorted({name for name in header if header.count(name) > 1})
         if repeated:
-            raise ValueError(f"{self.path}: column name(s) {repeated} appear more than once")
+            names = quote_list(repeated)
+            raise ValueError(f"{self.path}: column name(s) [{names}] appear more than once")
         return header
 
     def __iter__(self) -> Iterator[tuple[dict[str, float], Any]]:

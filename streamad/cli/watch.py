@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import time
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -13,19 +15,22 @@ from streamad.cli import build
 from streamad.cli.alarms import alarm_line, status_line
 from streamad.cli.checkpoints import Checkpointer, Output, resume
 from streamad.cli.errors import fail, note, one_line
+from streamad.cli.lock import CheckpointLock
 from streamad.cli.stopping import StopOnSignal
 from streamad.feeds import BadRecord, FollowFile, RecordParser, StreamFeed, TCPFeed
 
 __all__ = ["watch"]
 
 MODEL_OPTIONS = ("module", "window", "hidden", "lr", "seed", "threshold", "k", "q", "value")
+#: What a line's data can make parsing or the monitor raise: the line is skipped, the run goes
+#: on (a programming error, of another kind, still stops it). OverflowError is an
+#: ArithmeticError, UnicodeError and BadRecord are ValueErrors.
+DATA_ERRORS = (ValueError, TypeError, ArithmeticError)
 
 
 def _check(args: argparse.Namespace) -> None:
     if args.resume and not args.checkpoint:
         fail("--resume needs --checkpoint PATH")
-    if args.checkpoint and not args.resume and Path(args.checkpoint).exists():
-        fail(f"--checkpoint {args.checkpoint} exists: add --resume to continue from it")
     if args.train and not Path(args.train).is_file():
         fail(f"--train {args.train}: file not found")
     if args.listen is not None and not 0 <= args.listen <= 65535:
@@ -93,9 +98,16 @@ class _Run:
         self.start = self.last_status = self.last_data = time.monotonic()
         self.start_samples = samples
 
-    def reject(self, where: Any, why: object) -> None:
+    def reject(self, where: Any, why: Exception) -> None:
+        """Count a skipped line and say why in one short line (with STREAMAD_DEBUG set, the
+        traceback of an error raised past the parser as well)."""
         self.rejected += 1
-        note(f"skipped line {where}: {one_line(why)}")
+        if isinstance(why, BadRecord):
+            note(f"skipped line {where}: {one_line(why, limit=200)}")
+            return
+        note(f"skipped line {where}: {type(why).__name__}: {one_line(why, limit=200)}")
+        if os.environ.get("STREAMAD_DEBUG"):
+            traceback.print_exception(why, file=sys.stderr)
 
     def status(self, now: float) -> None:
         guard = getattr(self.monitor, "guard_", None)
@@ -150,7 +162,7 @@ def _loop(run: _Run, feed: Any, parser: RecordParser, out: Output, saver: Any, s
                 raise BadRecord("longer than 1 MiB")
             record = parser.parse(line.text)
             alarm = None if record is None else monitor.process_one(record.x, record.y)
-        except (BadRecord, TypeError, ValueError) as error:
+        except DATA_ERRORS as error:  # this line's data: skipped, and the position goes past it
             run.position = line.position
             run.reject(where, error)
             continue
@@ -170,11 +182,25 @@ def _loop(run: _Run, feed: Any, parser: RecordParser, out: Output, saver: Any, s
 
 
 def watch(args: argparse.Namespace) -> int:
-    """Run ``streamad watch`` with parsed arguments; return the exit status."""
+    """Run ``streamad watch`` with parsed arguments; return the exit status.
+
+    A watch with ``--checkpoint`` holds its lock (:class:`~streamad.cli.lock.CheckpointLock`)
+    from before it reads the checkpoint until it ends: a second watch of the same checkpoint
+    stops at once, having written nothing.
+    """
     _check(args)
+    if not args.checkpoint:
+        return _watch(args)
+    with CheckpointLock(args.checkpoint):
+        if not args.resume and Path(args.checkpoint).exists():
+            fail(f"--checkpoint {args.checkpoint} exists: add --resume to continue from it")
+        return _watch(args)
+
+
+def _watch(args: argparse.Namespace) -> int:
     listener = _listen(args)
     with build.torch_threads(args.threads):
-        state = resume(args.checkpoint) if args.resume else None
+        state = resume(args.checkpoint, args.out) if args.resume else None
         saver: Checkpointer | None
         if state is not None:
             monitor, saver, entry = state

@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
+from streamad._quote import quote, quote_list
 from streamad.datasets.base import Sample
 
 # Spellings of a 0/1 label accepted in a label column.
@@ -60,7 +61,9 @@ def read_header(path: StrPath, delimiter: str = ",") -> list[str]:
     header = [name.strip() for name in header]
     repeated = sorted({name for name in header if header.count(name) > 1})
     if repeated:
-        raise ValueError(f"{path}: column name(s) {repeated} appear more than once in the header")
+        raise ValueError(
+            f"{path}: column name(s) [{quote_list(repeated)}] appear more than once in the header"
+        )
     return header
 
 
@@ -72,12 +75,12 @@ def choose_columns(
     exclude: Sequence[str] = (),
 ) -> list[str]:
     """The feature columns to read; `ValueError` listing the available columns for unknown names."""
-    available = f"available columns: {', '.join(map(repr, header))}"
+    available = f"available columns: {quote_list(header)}"
     if label is not None and label not in header:
-        raise ValueError(f"{path}: no label column {label!r}; {available}")
+        raise ValueError(f"{path}: no label column {quote(label)}; {available}")
     unknown = [c for c in [*(features or ()), *exclude] if c not in header]
     if unknown:
-        raise ValueError(f"{path}: unknown column(s) {unknown}; {available}")
+        raise ValueError(f"{path}: unknown column(s) [{quote_list(unknown)}]; {available}")
     if features is None:
         features = [c for c in header if c != label and c not in exclude]
     else:
@@ -108,10 +111,12 @@ def _row_error(
         try:
             value = float(text)
         except ValueError:
-            what = "an empty value" if text.strip() == "" else f"{text!r}, which is not a number"
-            return ValueError(f"{path}, line {line}, column {header[i]!r}: {what}")
+            what = f"{quote(text)}, which is not a number" if text.strip() else "an empty value"
+            return ValueError(f"{path}, line {line}, column {quote(header[i])}: {what}")
         if value != value:
-            return ValueError(f"{path}, line {line}, column {header[i]!r}: missing value {text!r}")
+            return ValueError(
+                f"{path}, line {line}, column {quote(header[i])}: missing value {quote(text)}"
+            )
     return ValueError(f"{path}, line {line}: unreadable row")  # pragma: no cover
 
 
@@ -158,8 +163,8 @@ def iter_rows(
             y = LABELS.get(row[lab].strip())
             if y is None:
                 raise ValueError(
-                    f"{path}, line {reader.line_num}, column {label!r}: label {row[lab]!r} "
-                    "is not 0 or 1"
+                    f"{path}, line {reader.line_num}, column {quote(label)}: "
+                    f"label {quote(row[lab])} is not 0 or 1"
                 )
             yield x, y
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import NamedTuple
 
+from streamad._quote import quote
 from streamad.datasets import _reader
 from streamad.datasets.csv import CSVStream
 
@@ -115,12 +116,12 @@ def interpretation(root: _reader.StrPath, machine: str) -> list[AnomalySegment]:
             except ValueError:
                 raise ValueError(
                     f"{path}, line {line_number}: expected 'start-end:d1,d2,...', "
-                    f"got {line.strip()!r}"
+                    f"got {quote(line.strip())}"
                 ) from None
             if not 0 <= start < end or min(numbers) < 1:
                 raise ValueError(
                     f"{path}, line {line_number}: empty span or a dimension below 1 "
-                    f"(dimensions are 1-based) in {line.strip()!r}"
+                    f"(dimensions are 1-based) in {quote(line.strip())}"
                 )
             segments.append(AnomalySegment(start, end, tuple(f"dim_{d - 1}" for d in numbers)))
     return segments

@@ -3,6 +3,8 @@
 Parsing is stateless apart from the header, and never imputes: an unusable value becomes NaN
 (missing), which :class:`~streamad.Monitor`'s input policy imputes and reports. Text that is
 not a number raises :class:`BadRecord` naming the field, so that a caller can reject the line.
+A number too large for a float (``1e400``, or a JSON integer of 400 digits) is infinite, which
+the Monitor imputes as it does NaN.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
+
+from streamad._quote import quote, quote_list
 
 __all__ = [
     "LABEL_NAMES",
@@ -76,15 +80,23 @@ def cell(text: str, name: str) -> float:
     except ValueError:
         if text.strip().lower() in MISSING:
             return math.nan
-        raise BadRecord(f"column {name!r}: {text[:40]!r} is not a number") from None
+        raise BadRecord(f"column {quote(name)}: {quote(text)} is not a number") from None
 
 
 def label_value(value: Any, name: str) -> int:
     """A label as 0 or 1 (``0``, ``1``, ``0.0``, ``1.0``, ``true``, ``false``)."""
     y = _LABELS.get(str(value).strip().lower())
     if y is None:
-        raise BadRecord(f"label column {name!r}: {str(value)[:40]!r} is not 0 or 1")
+        raise BadRecord(f"label column {quote(name)}: {quote(value)} is not 0 or 1")
     return y
+
+
+def _float(value: int | float) -> float:
+    """``value`` as a float; a JSON integer too large for one is infinite, as ``1e400`` is."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
 
 
 def _pick(names: Sequence[str], wanted: Sequence[str]) -> str | None:
@@ -124,10 +136,10 @@ class Schema:
         exclude: Sequence[str] = (),
     ) -> Schema:
         """Resolve ``"auto"`` against the field names; ``ValueError`` for unknown names."""
-        available = f"available: {', '.join(map(repr, names))}"
+        available = f"available: {quote_list(names)}"
         for option, value in (("label", label), ("time", time), *(("exclude", e) for e in exclude)):
             if value not in (None, "auto") and value not in names:
-                raise ValueError(f"no {option} column {value!r}; {available}")
+                raise ValueError(f"no {option} column {quote(value)}; {available}")
         notes = []
         if label == "auto":
             label = _pick(names, LABEL_NAMES)
@@ -162,9 +174,9 @@ class Schema:
             if value is None or isinstance(value, str):
                 x[name] = math.nan if value is None else cell(value, name)
             elif isinstance(value, (int, float)):  # bool included: True is 1
-                x[name] = float(value)
+                x[name] = _float(value)
             else:
-                raise BadRecord(f"field {name!r}: {json.dumps(value)[:40]} is not a number")
+                raise BadRecord(f"field {quote(name)}: {quote(json.dumps(value))} is not a number")
         if not x:
             raise BadRecord("no features in the record")
         return Record(x, y, None if time is None else str(time))

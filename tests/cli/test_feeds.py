@@ -109,6 +109,19 @@ def test_records_from_json_and_csv():
         RecordParser(label="y").parse("a,b")
 
 
+def test_a_number_too_large_for_a_float_is_infinite_as_1e400_is():
+    """A JSON integer of 400 digits raised OverflowError, and took the watch down with it."""
+    parser = RecordParser()
+    huge = "9" * 400
+    assert parser.parse(f'{{"a": {huge}, "b": -{huge}, "c": 1e400, "d": 2}}') == (
+        {"a": math.inf, "b": -math.inf, "c": math.inf, "d": 2.0},
+        None,
+        None,
+    )
+    csv = RecordParser()
+    assert csv.parse("a,b") is None and csv.parse(f"{huge},1").x == {"a": math.inf, "b": 1.0}
+
+
 def test_position_file_survives_a_crash_between_the_two_writes(tmp_path):
     ckpt = tmp_path / "m.ckpt"
     positions = Positions(sidecar(ckpt))
