@@ -25,7 +25,7 @@ import torch
 
 from streamad.persist.atomic import write_atomic
 from streamad.persist.errors import CheckpointError
-from streamad.persist.plain import check_plain
+from streamad.persist.plain import to_plain
 
 __all__ = ["VERSION", "load", "save"]
 
@@ -51,7 +51,8 @@ def save(state: dict[str, Any], path: str | os.PathLike, kind: str) -> None:
     ----------
     state
         A dict of None, bools, numbers, strings, bytes, lists, tuples, dicts and tensors;
-        classes and functions go in by name (:func:`name_of`).
+        classes and functions go in by name (:func:`name_of`). NumPy bool, integer and float
+        scalars and str subclasses (``numpy.str_``) are stored as Python's own kinds.
     path
         The file to write (its folder is created if need be).
     kind
@@ -73,9 +74,8 @@ def save(state: dict[str, Any], path: str | os.PathLike, kind: str) -> None:
         raise TypeError(f"a checkpoint holds a dict, not a {type(state).__name__}")
     if not isinstance(kind, str) or not kind.isprintable() or not 0 < len(kind) <= 100:
         raise ValueError(f"kind must be a short printable string, not {kind!r}")
-    check_plain(state)
     buffer = io.BytesIO()
-    torch.save(state, buffer)
+    torch.save(to_plain(state), buffer)
     payload = buffer.getbuffer()
     header = {"version": VERSION, "kind": kind, "size": len(payload)}
     header["sha256"] = _digest(kind, payload)

@@ -188,7 +188,7 @@ def test_a_payload_that_is_not_a_dict_is_refused(tmp_path):
     "value, where",
     [
         (np.zeros(2), "state['params']['value']"),
-        (np.float64(1.0), "state['params']['value']"),
+        (np.float64(1.0) + 1j, "state['params']['value']"),
         (torch.optim.Adam, "state['params']['value']"),
         ([1, 2, {3}], "state['params']['value'][2]"),
         (1 + 2j, "state['params']['value']"),
