@@ -1,46 +1,53 @@
 """Checkpoint files: a header naming the kind, version and checksum, then plain data and tensors.
 
-The file format (version 1)::
+The file format (version 2)::
 
     STREAMAD-CHECKPOINT\\n
-    {"version":1,"kind":"RollingDetector","size":21503,"sha256":"9f2c..."}\\n
-    <size bytes: torch.save of the state, plain data and tensors only>
+    {"version":2,"kind":"RollingDetector","size":21503,"sha256":"9f2c..."}\\n
+    <size bytes: the payload, a JSON tree then raw tensor bytes (streamad.persist.layout)>
 
 ``sha256`` is the hex SHA-256 of ``"<version>\\n<kind>\\n<size>\\n"`` followed by the payload, so
-a changed byte anywhere after the first line is caught. The payload is read back with
-``torch.load(weights_only=True)``: no pickled code runs, and no module is imported.
+a changed byte anywhere after the first line is caught. The payload is parsed as JSON and raw
+bytes only: no pickle, no ``torch.load``, no code from the file. Files of version 1 (a
+``torch.save`` payload) are refused, since reading them would mean unpickling.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import torch
-
 from streamad.persist.atomic import write_atomic
 from streamad.persist.errors import CheckpointError
-from streamad.persist.plain import to_plain
+from streamad.persist.layout import decode, encode
 
 __all__ = ["VERSION", "load", "save"]
 
 MAGIC = b"STREAMAD-CHECKPOINT\n"
-VERSION = 1
+VERSION = 2
 _MAX_HEADER = 4096
 
 
-def _digest(kind: str, payload: bytes | memoryview) -> str:
-    sha = hashlib.sha256(f"{VERSION}\n{kind}\n{len(payload)}\n".encode())
+def _prefix(version: int, kind: str, size: int) -> bytes:
+    """What the checksum and the signature cover before the payload."""
+    return f"{version}\n{kind}\n{size}\n".encode()
+
+
+def _digest(prefix: bytes, payload: bytes | memoryview) -> str:
+    sha = hashlib.sha256(prefix)
     sha.update(payload)
     return sha.hexdigest()
 
 
-def save(state: dict[str, Any], path: str | os.PathLike, kind: str) -> None:
+def save(
+    state: dict[str, Any],
+    path: str | os.PathLike,
+    kind: str,
+) -> None:
     """Save ``state`` (plain data and tensors) to ``path`` atomically, as a checkpoint of ``kind``.
 
     The file is written beside ``path`` under a temporary name, synced, then renamed over
@@ -63,7 +70,7 @@ def save(state: dict[str, Any], path: str | os.PathLike, kind: str) -> None:
     >>> import pathlib, tempfile
     >>> import torch
     >>> from streamad import persist
-    >>> path = pathlib.Path(tempfile.mkdtemp()) / "weights.pt"
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "weights.ckpt"
     >>> persist.save({"step": 3, "weights": torch.ones(2)}, path, kind="Example")
     >>> persist.load(path, kind="Example")
     {'step': 3, 'weights': tensor([1., 1.])}
@@ -74,11 +81,11 @@ def save(state: dict[str, Any], path: str | os.PathLike, kind: str) -> None:
         raise TypeError(f"a checkpoint holds a dict, not a {type(state).__name__}")
     if not isinstance(kind, str) or not kind.isprintable() or not 0 < len(kind) <= 100:
         raise ValueError(f"kind must be a short printable string, not {kind!r}")
-    buffer = io.BytesIO()
-    torch.save(to_plain(state), buffer)
-    payload = buffer.getbuffer()
-    header = {"version": VERSION, "kind": kind, "size": len(payload)}
-    header["sha256"] = _digest(kind, payload)
+    chunks = encode(state)
+    payload = b"".join(chunks)
+    prefix = _prefix(VERSION, kind, len(payload))
+    header: dict[str, Any] = {"version": VERSION, "kind": kind, "size": len(payload)}
+    header["sha256"] = _digest(prefix, payload)
     line = json.dumps(header, separators=(",", ":")).encode() + b"\n"
     write_atomic(Path(path), [MAGIC, line, payload])
 
@@ -113,13 +120,22 @@ def load(path: str | os.PathLike, kind: str) -> dict[str, Any]:
 
     Any problem raises :class:`CheckpointError` naming the file: it is missing, empty,
     truncated, not a streamad checkpoint, corrupt (a checksum mismatch), a checkpoint of another
-    kind or of an unsupported version, or its payload holds more than plain data and tensors.
+    kind or of an unsupported version (version 1, a ``torch.save`` payload, included), or its
+    payload is malformed. Nothing in the file is
+    unpickled or imported: the payload is JSON and raw tensor bytes.
+
+    Parameters
+    ----------
+    path
+        The file to read.
+    kind
+        The kind of state expected (as given to :func:`save`).
 
     Examples
     --------
     >>> import pathlib, tempfile
     >>> from streamad.persist import CheckpointError, load
-    >>> path = pathlib.Path(tempfile.mkdtemp()) / "empty.pt"
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "empty.ckpt"
     >>> _ = path.write_bytes(b"")
     >>> try:
     ...     load(path, kind="Monitor")
@@ -138,6 +154,12 @@ def load(path: str | os.PathLike, kind: str) -> dict[str, Any]:
     except OSError as error:
         raise fail(f"cannot read it ({error.strerror or error})") from error
     header, start = _header(data, fail)
+    if header["version"] == 1:
+        raise fail(
+            "it is in an older checkpoint format (version 1: a torch.save payload), which this "
+            "streamad no longer reads, since reading it means unpickling; convert a file you "
+            "trust as docs/checkpoints.md shows (Format version 1), or save the model again"
+        )
     if header["version"] != VERSION:
         raise fail(
             f"checkpoint format version {header['version']} is not supported "
@@ -146,15 +168,16 @@ def load(path: str | os.PathLike, kind: str) -> dict[str, Any]:
     payload = memoryview(data)[start:]
     if len(payload) < header["size"]:
         raise fail(f"truncated ({len(payload)} of {header['size']} payload bytes)")
-    if len(payload) != header["size"] or _digest(header["kind"], payload) != header["sha256"]:
+    prefix = _prefix(header["version"], header["kind"], header["size"])
+    if len(payload) != header["size"] or _digest(prefix, payload) != header["sha256"]:
         raise fail("corrupt (checksum mismatch): the file changed after it was saved")
     if header["kind"] != kind:
         raise fail(f"a checkpoint of kind {header['kind']!r}, not {kind!r}")
     try:
-        state = torch.load(io.BytesIO(payload), map_location="cpu", weights_only=True)
-    except Exception as error:  # torch raises many types here; none may reach the user bare
+        state = decode(payload)
+    except Exception as error:  # malformed JSON, entries, sizes, or too deep: never bare
         first = str(error).strip().splitlines()[0][:200] if str(error).strip() else ""
-        raise fail(f"torch refused its payload ({type(error).__name__}: {first})") from error
+        raise fail(f"a malformed payload ({type(error).__name__}: {first})") from error
     if not isinstance(state, dict):
         raise fail(f"its payload is a {type(state).__name__}, not a dict")
     return state

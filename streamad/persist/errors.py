@@ -9,7 +9,8 @@ class CheckpointError(ValueError):
     """A checkpoint cannot be loaded; the message names the file and the problem.
 
     Raised for a missing, empty, truncated or corrupt file, a file that is not a streamad
-    checkpoint, a checkpoint of another kind or of an unsupported format version, and for a
+    checkpoint, a checkpoint of another kind or of an unsupported format version (the older
+    ``torch.save`` format, version 1, included), and for a
     class or function named in a checkpoint that streamad does not know (nothing named in a file
     is ever imported: see :func:`streamad.persist.register`).
 
