@@ -160,14 +160,23 @@ def from_state(cls: type[RollingDetector], state: dict[str, Any], module: Any = 
     return det
 
 
-def save(det: RollingDetector, path: str | os.PathLike) -> None:
-    """Save ``det`` to ``path`` as a checkpoint of kind ``"RollingDetector"``."""
-    persist.save(get_state(det), path, kind=KIND)
+def save(det: RollingDetector, path: str | os.PathLike, *, key: bytes | str | None = None) -> None:
+    """Save ``det`` to ``path`` as a checkpoint of kind ``"RollingDetector"``.
+
+    ``key`` signs the file (None: ``$STREAMAD_CHECKPOINT_KEY``, if set; see ``persist.save``).
+    """
+    persist.save(get_state(det), path, kind=KIND, key=key)
 
 
-def load(cls: type[RollingDetector], path: str | os.PathLike, module: Any = None):
+def load(
+    cls: type[RollingDetector],
+    path: str | os.PathLike,
+    module: Any = None,
+    *,
+    key: bytes | str | None = None,
+):
     """Load a detector saved by :func:`save`; any problem with the file is a CheckpointError."""
-    state = persist.load(path, kind=KIND)
+    state = persist.load(path, kind=KIND, key=key)
     try:
         return from_state(cls, state, module)
     except CheckpointError as error:

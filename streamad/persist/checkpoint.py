@@ -7,9 +7,12 @@ The file format (version 2)::
     <size bytes: the payload, a JSON tree then raw tensor bytes (streamad.persist.layout)>
 
 ``sha256`` is the hex SHA-256 of ``"<version>\\n<kind>\\n<size>\\n"`` followed by the payload, so
-a changed byte anywhere after the first line is caught. The payload is parsed as JSON and raw
-bytes only: no pickle, no ``torch.load``, no code from the file. Files of version 1 (a
-``torch.save`` payload) are refused, since reading them would mean unpickling.
+a changed byte anywhere after the first line is caught. It guards against damage, not against
+someone who can write the file (they can recompute it): for that, sign with a key
+(:mod:`streamad.persist.signing`), which adds ``"key_id"`` and ``"hmac"`` to the header. The
+payload is parsed as JSON and raw bytes only: no pickle, no ``torch.load``, no code from the
+file. Files of version 1 (a ``torch.save`` payload) are refused, since reading them would mean
+unpickling.
 """
 
 from __future__ import annotations
@@ -17,10 +20,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from streamad.persist import signing
 from streamad.persist.atomic import write_atomic
 from streamad.persist.errors import CheckpointError
 from streamad.persist.layout import decode, encode
@@ -30,6 +35,8 @@ __all__ = ["VERSION", "load", "save"]
 MAGIC = b"STREAMAD-CHECKPOINT\n"
 VERSION = 2
 _MAX_HEADER = 4096
+_HEX = {"sha256": re.compile("[0-9a-f]{64}"), "hmac": re.compile("[0-9a-f]{64}")}
+_HEX["key_id"] = re.compile("[0-9a-f]{16}")
 
 
 def _prefix(version: int, kind: str, size: int) -> bytes:
@@ -47,6 +54,8 @@ def save(
     state: dict[str, Any],
     path: str | os.PathLike,
     kind: str,
+    *,
+    key: bytes | str | None = None,
 ) -> None:
     """Save ``state`` (plain data and tensors) to ``path`` atomically, as a checkpoint of ``kind``.
 
@@ -64,6 +73,9 @@ def save(
         The file to write (its folder is created if need be).
     kind
         What the state is (``"RollingDetector"``, ``"Monitor"``, ...): :func:`load` checks it.
+    key
+        A secret (bytes or text) to sign the file with (HMAC-SHA256); None: the environment
+        variable ``STREAMAD_CHECKPOINT_KEY`` if it is set, else the file is not signed.
 
     Examples
     --------
@@ -71,8 +83,8 @@ def save(
     >>> import torch
     >>> from streamad import persist
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "weights.ckpt"
-    >>> persist.save({"step": 3, "weights": torch.ones(2)}, path, kind="Example")
-    >>> persist.load(path, kind="Example")
+    >>> persist.save({"step": 3, "weights": torch.ones(2)}, path, kind="Example", key="s3cret")
+    >>> persist.load(path, kind="Example", key="s3cret")
     {'step': 3, 'weights': tensor([1., 1.])}
     >>> path.read_bytes().splitlines()[0]
     b'STREAMAD-CHECKPOINT'
@@ -81,11 +93,15 @@ def save(
         raise TypeError(f"a checkpoint holds a dict, not a {type(state).__name__}")
     if not isinstance(kind, str) or not kind.isprintable() or not 0 < len(kind) <= 100:
         raise ValueError(f"kind must be a short printable string, not {kind!r}")
+    secret = signing.resolve_key(key)
     chunks = encode(state)
     payload = b"".join(chunks)
     prefix = _prefix(VERSION, kind, len(payload))
     header: dict[str, Any] = {"version": VERSION, "kind": kind, "size": len(payload)}
     header["sha256"] = _digest(prefix, payload)
+    if secret is not None:
+        header["key_id"] = signing.key_id(secret)
+        header["hmac"] = signing.sign(secret, prefix, payload)
     line = json.dumps(header, separators=(",", ":")).encode() + b"\n"
     write_atomic(Path(path), [MAGIC, line, payload])
 
@@ -112,16 +128,21 @@ def _header(data: bytes, fail: Callable[[str], CheckpointError]) -> tuple[dict[s
         type(header.get(name)) is not type_ for name, type_ in fields.items()
     ):
         raise fail("corrupt header")
+    if ("hmac" in header) != ("key_id" in header) or any(
+        name in header and not (isinstance(header[name], str) and pattern.fullmatch(header[name]))
+        for name, pattern in _HEX.items()
+    ):
+        raise fail("corrupt header")
     return header, end + 1
 
 
-def load(path: str | os.PathLike, kind: str) -> dict[str, Any]:
+def load(path: str | os.PathLike, kind: str, *, key: bytes | str | None = None) -> dict[str, Any]:
     """The state saved by :func:`save` to ``path`` as a checkpoint of ``kind``.
 
     Any problem raises :class:`CheckpointError` naming the file: it is missing, empty,
     truncated, not a streamad checkpoint, corrupt (a checksum mismatch), a checkpoint of another
-    kind or of an unsupported version (version 1, a ``torch.save`` payload, included), or its
-    payload is malformed. Nothing in the file is
+    kind or of an unsupported version (version 1, a ``torch.save`` payload, included), its
+    signature does not match ``key``, or its payload is malformed. Nothing in the file is
     unpickled or imported: the payload is JSON and raw tensor bytes.
 
     Parameters
@@ -130,6 +151,10 @@ def load(path: str | os.PathLike, kind: str) -> dict[str, Any]:
         The file to read.
     kind
         The kind of state expected (as given to :func:`save`).
+    key
+        The secret the file was signed with; None: the environment variable
+        ``STREAMAD_CHECKPOINT_KEY`` if it is set. While a key is set, only files signed with it
+        load; without one, a signed file is refused and the checksum only catches damage.
 
     Examples
     --------
@@ -147,6 +172,10 @@ def load(path: str | os.PathLike, kind: str) -> dict[str, Any]:
     def fail(problem: str) -> CheckpointError:
         return CheckpointError(f"cannot load {os.fspath(path)}: {problem}")
 
+    try:
+        secret = signing.resolve_key(key)
+    except (TypeError, ValueError) as error:
+        raise fail(str(error)) from error
     try:
         data = Path(path).read_bytes()
     except FileNotFoundError as error:
@@ -171,6 +200,9 @@ def load(path: str | os.PathLike, kind: str) -> dict[str, Any]:
     prefix = _prefix(header["version"], header["kind"], header["size"])
     if len(payload) != header["size"] or _digest(prefix, payload) != header["sha256"]:
         raise fail("corrupt (checksum mismatch): the file changed after it was saved")
+    problem = signing.verify(header, secret, prefix, payload)
+    if problem is not None:
+        raise fail(problem)
     if header["kind"] != kind:
         raise fail(f"a checkpoint of kind {header['kind']!r}, not {kind!r}")
     try:
