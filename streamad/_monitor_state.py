@@ -153,6 +153,8 @@ def load(
     state = persist.load(path, kind=KIND, key=key)
     try:
         return from_state(cls, state, module)
-    except (KeyError, TypeError, ValueError) as error:
-        message = f"{path}: not a usable Monitor checkpoint: {error}"
+    except Exception as error:  # whatever building from a malformed state raises: never bare
+        what = "" if isinstance(error, ValueError) else f"{type(error).__name__}: "
+        first = (str(error).strip().splitlines() or [""])[0][:300]
+        message = f"cannot load {path}: not a usable Monitor checkpoint: {what}{first}"
         raise persist.CheckpointError(message) from error
