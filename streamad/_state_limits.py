@@ -18,6 +18,7 @@ from typing import Any
 import torch
 from torch import nn
 from torch.nn.modules import module as torch_module
+from torch.overrides import TorchFunctionMode
 
 from streamad.persist import CheckpointError
 
@@ -71,6 +72,31 @@ def bounded() -> Iterator[None]:
             handle.remove()
 
 
+class _ShapesOnly(TorchFunctionMode):
+    """Skip the initialisers of meta tensors: they change values only, which meta has none of.
+
+    Run on meta, torch's random initialisers go through decompositions whose first use imports
+    torch's symbolic machinery (about a second); the shapes are the same without them.
+    """
+
+    VALUES_ONLY = frozenset(
+        ["uniform_", "normal_", "bernoulli_", "random_", "exponential_", "geometric_"]
+        + ["log_normal_", "cauchy_", "erfinv_"]
+    )
+
+    def __torch_function__(
+        self, func: Any, types: Any, args: tuple = (), kwargs: dict | None = None
+    ) -> Any:
+        kwargs = kwargs or {}
+        target = args[0] if args else kwargs.get("tensor")
+        name, where = getattr(func, "__name__", ""), getattr(func, "__module__", None)
+        if (where == "torch.nn.init" or name in self.VALUES_ONLY) and (
+            isinstance(target, torch.Tensor) and target.is_meta
+        ):
+            return target
+        return func(*args, **kwargs)
+
+
 def shapes_of(build: Callable[[], nn.Module]) -> Shapes | None:
     """The shapes in the ``state_dict`` of the module ``build()`` makes, built on ``meta``.
 
@@ -86,7 +112,7 @@ def shapes_of(build: Callable[[], nn.Module]) -> Shapes | None:
     (12, 4)
     """
     try:
-        with bounded(), torch.device("meta"):
+        with bounded(), torch.device("meta"), _ShapesOnly():
             module = build()
         return {name: tuple(value.shape) for name, value in module.state_dict().items()}
     except CheckpointError:

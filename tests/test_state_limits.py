@@ -8,7 +8,8 @@ import pytest
 import torch
 
 from streamad import Monitor, RollingDetector, persist
-from streamad.modules import Cho, Sutskever
+from streamad._state_limits import shapes_of
+from streamad.modules import Cho, Stacked, Sutskever
 from streamad.persist import CheckpointError
 
 X = {"a": 1.0, "b": 2.0}
@@ -114,6 +115,30 @@ def test_whatever_building_raises_is_a_checkpoint_error_naming_the_file(tmp_path
     state = trained().get_state()
     state["params"]["device"] = "nonsense"  # torch raises a RuntimeError
     refused(crafted(tmp_path, state), "malformed RollingDetector state .RuntimeError")
+
+
+class TruncNormal(torch.nn.Module):
+    def __init__(self, n_features):
+        super().__init__()
+        self.weight = torch.nn.Parameter(torch.nn.init.trunc_normal_(torch.empty(n_features, 3)))
+        self.register_buffer("steps", torch.zeros(2, dtype=torch.int64))
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: Sutskever(3, hidden_size=5, n_layers=2),
+        lambda: Cho(3, hidden_size=4),
+        lambda: Stacked(3, encoder_sizes=(8, 4), embedding_size=2),
+        lambda: torch.nn.TransformerEncoderLayer(8, 2, dim_feedforward=16),
+        lambda: TruncNormal(3),
+    ],
+    ids=["Sutskever", "Cho", "Stacked", "transformer", "trunc_normal"],
+)
+def test_the_meta_build_gives_the_real_shapes(build):
+    torch.manual_seed(0)
+    real = {name: tuple(value.shape) for name, value in build().state_dict().items()}
+    assert shapes_of(build) == real
 
 
 def test_a_sane_state_still_loads(tmp_path):
