@@ -19,8 +19,8 @@ with string keys. Everything else is an object tagged ``"$"``::
 A tensor's bytes are its elements in C order, little-endian. Reading checks every tensor (and
 list of floats) against the bytes there are: its ``at`` must be where the previous one ended,
 its ``bytes`` must be its shape times its dtype's size, and the last must end where the payload
-does. So loading
-allocates no more tensor memory than the file holds, and parses nothing but JSON.
+does. So loading allocates no more tensor memory than the file holds, and parses nothing but
+JSON.
 """
 
 from __future__ import annotations
