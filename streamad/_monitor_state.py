@@ -146,14 +146,20 @@ def from_state(cls: type[Monitor], state: dict[str, Any], module: Any = None) ->
     return monitor
 
 
-def save(monitor: Monitor, path: Any) -> None:
-    persist.save(get_state(monitor), path, kind=KIND)
+def save(monitor: Monitor, path: Any, *, key: bytes | str | None = None) -> None:
+    """Save ``monitor``; ``key`` signs the file (None: ``$STREAMAD_CHECKPOINT_KEY``, if set)."""
+    persist.save(get_state(monitor), path, kind=KIND, key=key)
 
 
-def load(cls: type[Monitor], path: Any, module: Any = None) -> Monitor:
-    state = persist.load(path, kind=KIND)
+def load(
+    cls: type[Monitor], path: Any, module: Any = None, *, key: bytes | str | None = None
+) -> Monitor:
+    """Load a monitor saved by :func:`save`; ``key`` as for :func:`streamad.persist.load`."""
+    state = persist.load(path, kind=KIND, key=key)
     try:
         return from_state(cls, state, module)
-    except (KeyError, TypeError, ValueError) as error:
-        message = f"{path}: not a usable Monitor checkpoint: {error}"
+    except Exception as error:  # whatever building from a malformed state raises: never bare
+        what = "" if isinstance(error, ValueError) else f"{type(error).__name__}: "
+        first = (str(error).strip().splitlines() or [""])[0][:300]
+        message = f"cannot load {path}: not a usable Monitor checkpoint: {what}{first}"
         raise persist.CheckpointError(message) from error

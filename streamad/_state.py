@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import inspect
 import os
 from typing import TYPE_CHECKING, Any
@@ -11,7 +12,9 @@ import numpy as np
 import torch
 from torch import nn
 
+from streamad import _state_limits as limits
 from streamad import persist
+from streamad._torch import build_module
 from streamad._window import RingWindow
 from streamad.persist import CheckpointError
 
@@ -120,11 +123,22 @@ def get_state(det: RollingDetector) -> dict[str, Any]:
     return state
 
 
+def _module_shapes(
+    module: nn.Module | type[nn.Module], kwargs: dict[str, Any], seed: int, n_features: int
+) -> limits.Shapes | None:
+    """The shapes of the weights the detector would train, found without allocating them."""
+    if isinstance(module, nn.Module):  # ready: a copy of it is trained
+        return {name: tuple(value.shape) for name, value in module.state_dict().items()}
+    return limits.shapes_of(lambda: build_module(module, n_features, kwargs, seed))
+
+
 def from_state(cls: type[RollingDetector], state: dict[str, Any], module: Any = None):
+    """A detector with ``state``; its sizes are checked (``_state_limits``) before building."""
     if state.get("format") != FORMAT:
         raise CheckpointError(f"not a saved RollingDetector (format {state.get('format')!r})")
     params = dict(state["params"])
     stored_name, init = params.pop("module"), params.pop("module_init")
+    kwargs = params.pop("module_kwargs")
     if params.pop("module_is_instance") and module is None:
         stored = _module_class(stored_name)
         if init is None:
@@ -132,12 +146,14 @@ def from_state(cls: type[RollingDetector], state: dict[str, Any], module: Any = 
                 f"this detector was given a ready {stored.__name__} instance whose "
                 f"arguments cannot be read back: pass a fresh one as `module=` to load it"
             )
-        module = stored(**init)
+        limits.shapes_of(lambda: stored(**init))  # its size is checked before it is built
+        with limits.bounded():
+            module = stored(**init)
     elif module is None:
         module = _module_class(stored_name)
+    limits.check_state(state, functools.partial(_module_shapes, module, kwargs, params["seed"]))
     params["optimizer_fn"] = _optimizer(params["optimizer_fn"])
     params["loss_fn"] = _loss(params["loss_fn"])
-    kwargs = params.pop("module_kwargs")
     det = cls(module=module, **params, **kwargs)
     for name, value in state["counters"].items():
         if name in COUNTERS:  # names from a file set only what they may
@@ -147,7 +163,8 @@ def from_state(cls: type[RollingDetector], state: dict[str, Any], module: Any = 
         *sums, count = state["score_stats"]
         det._score_sums, det._score_count = np.array(sums, dtype=np.float64), int(count)
     if "module_state" in state:
-        det._init(dict.fromkeys(state["features"], 0.0))
+        with limits.bounded():
+            det._init(dict.fromkeys(state["features"], 0.0))
         assert det.module_ is not None and det.optimizer_ is not None
         det.module_.load_state_dict(state["module_state"])
         det.optimizer_.load_state_dict(copy.deepcopy(state["optimizer_state"]))
@@ -161,18 +178,32 @@ def from_state(cls: type[RollingDetector], state: dict[str, Any], module: Any = 
     return det
 
 
-def save(det: RollingDetector, path: str | os.PathLike) -> None:
-    """Save ``det`` to ``path`` as a checkpoint of kind ``"RollingDetector"``."""
-    persist.save(get_state(det), path, kind=KIND)
+def save(det: RollingDetector, path: str | os.PathLike, *, key: bytes | str | None = None) -> None:
+    """Save ``det`` to ``path`` as a checkpoint of kind ``"RollingDetector"``.
+
+    ``key`` signs the file (None: ``$STREAMAD_CHECKPOINT_KEY``, if set; see ``persist.save``).
+    """
+    persist.save(get_state(det), path, kind=KIND, key=key)
 
 
-def load(cls: type[RollingDetector], path: str | os.PathLike, module: Any = None):
+def load(
+    cls: type[RollingDetector],
+    path: str | os.PathLike,
+    module: Any = None,
+    *,
+    key: bytes | str | None = None,
+):
     """Load a detector saved by :func:`save`; any problem with the file is a CheckpointError."""
-    state = persist.load(path, kind=KIND)
+    state = persist.load(path, kind=KIND, key=key)
     try:
         return from_state(cls, state, module)
     except CheckpointError as error:
         raise CheckpointError(f"cannot load {os.fspath(path)}: {error}") from error
-    except (ValueError, KeyError, IndexError, TypeError, AttributeError) as error:
-        problem = f"malformed {KIND} state ({type(error).__name__}: {error})"
+    except Exception as error:  # whatever building from a malformed state raises: never bare
+        problem = f"malformed {KIND} state ({type(error).__name__}: {_first_line(error)})"
         raise CheckpointError(f"cannot load {os.fspath(path)}: {problem}") from error
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0][:300] if text else ""

@@ -16,6 +16,12 @@ DATA = Path(
 )
 
 
+@pytest.fixture(autouse=True)
+def no_checkpoint_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Checkpoints unsigned unless a test sets a key: a key in the shell changes no test."""
+    monkeypatch.delenv("STREAMAD_CHECKPOINT_KEY", raising=False)
+
+
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     """The shared data folder; tests that use it skip with a message when it is absent."""

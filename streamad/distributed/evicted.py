@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 from collections.abc import Collection, Hashable
 from pathlib import Path
 from typing import Any
 
-import torch
-
 from streamad import persist
+from streamad.persist.layout import nbytes
 
 __all__ = ["load_evicted", "purge", "save_evicted", "state_nbytes", "storable"]
 
@@ -97,6 +95,4 @@ def state_nbytes(detector: Any) -> int:
     >>> 15_000 < state_nbytes(detector) < 30_000    # ~4,150 float32 weights, one feature
     True
     """
-    buffer = io.BytesIO()
-    torch.save(detector.get_state(), buffer)
-    return buffer.tell()
+    return nbytes(detector.get_state())

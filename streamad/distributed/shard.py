@@ -201,7 +201,7 @@ class Shard:
             self._unacked = {a: Scored(a, list(p), list(s)) for a, p, s in state["unacked"]}
         except persist.CheckpointError as error:
             raise persist.CheckpointError(f"cannot load {self.path}: {error}") from error
-        except (ValueError, KeyError, IndexError, TypeError, AttributeError) as error:
+        except Exception as error:  # whatever building from a malformed state raises
             problem = f"malformed Shard state ({type(error).__name__}: {error})"
             raise persist.CheckpointError(f"cannot load {self.path}: {problem}") from error
 

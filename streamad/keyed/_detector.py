@@ -58,7 +58,7 @@ class KeyedDetector(anomaly.base.AnomalyDetector):
     scored or learned. A checkpoint that cannot be read back is raised by its key's calls.
 
     Memory: a ``RollingDetector(Sutskever)`` (``hidden_size=30``, one feature) has 4,152
-    float32 weights; its saved state is 21.5 kB
+    float32 weights; its saved state is 18.0 kB
     (:func:`~streamad.distributed.state_nbytes`) and a live one costs ~42 kB of process memory
     (measured by ``benchmarks/bench_keyed.py``); ``max_keys`` bounds the total.
 

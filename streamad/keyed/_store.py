@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from torch import nn
 
 from streamad.distributed.evicted import load_evicted, save_evicted, storable
+from streamad.persist import CheckpointError
 
 if TYPE_CHECKING:
     from streamad.keyed._detector import Key, KeyedDetector
@@ -40,9 +41,20 @@ def evict(model: KeyedDetector, key: Key) -> None:
 
 
 def revive(model: KeyedDetector, key: Key) -> Any:
-    """The detector saved when ``key`` was evicted; the index keeps it until it is admitted."""
+    """The detector saved when ``key`` was evicted; the index keeps it until it is admitted.
+
+    Any problem with its file, or with building the detector from it, is a ``CheckpointError``
+    naming the file.
+    """
     assert model.checkpoint_dir is not None
-    return restore(model, key, load_evicted(model.checkpoint_dir, model.evicted_[key], key))
+    name = model.evicted_[key]
+    state = load_evicted(model.checkpoint_dir, name, key)
+    try:
+        return restore(model, key, state)
+    except Exception as error:  # whatever building from a malformed state raises: never bare
+        path = Path(model.checkpoint_dir) / name
+        problem = f"key {key!r}'s detector cannot be built ({type(error).__name__}: {error})"
+        raise CheckpointError(f"cannot load {path}: {problem}") from error
 
 
 def forget(model: KeyedDetector, key: Key) -> None:

@@ -1,11 +1,14 @@
 """Checkpoints: atomic, checksummed files of plain data and tensors, loaded without running code.
 
 :func:`save` writes a state (a dict of plain data and tensors) with a header naming its kind, the
-format version and a SHA-256 checksum; :func:`load` checks all three and reads the payload with
-``torch.load(weights_only=True)``. Any problem with a file raises one :class:`CheckpointError`
-naming it. Classes and functions are stored by name (:func:`name_of`) and read back through a
-registry (:func:`resolve`): streamad's modules, torch's optimizers, the supported losses, and
-what you :func:`register`; nothing named in a file is ever imported.
+format version and a SHA-256 checksum; :func:`load` checks all three and parses the payload, a
+JSON tree and raw tensor bytes: no pickle, no ``torch.load``. The checksum catches damage; with
+a key (``key=`` or the environment variable ``STREAMAD_CHECKPOINT_KEY``) files are also signed
+with HMAC-SHA256, and a file changed by anyone without the key is refused. Any problem with a
+file raises one :class:`CheckpointError` naming it. Classes and functions are stored by name
+(:func:`name_of`) and read back through a registry (:func:`resolve`): streamad's modules, torch's
+optimizers, the supported losses, and what you :func:`register`; nothing named in a file is
+ever imported.
 
 Examples
 --------

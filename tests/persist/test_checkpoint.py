@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import pickle
 import re
 from collections import OrderedDict
 
@@ -15,7 +14,7 @@ import torch
 
 from streamad import persist
 from streamad.persist import CheckpointError
-from streamad.persist.checkpoint import MAGIC
+from streamad.persist.checkpoint import MAGIC, VERSION
 
 WEIGHTS = torch.arange(1000, dtype=torch.float32) / 7  # distinctive bytes to find in the file
 
@@ -59,7 +58,7 @@ def test_round_trip_keeps_every_plain_type(saved):
     first, second = saved.read_bytes().split(b"\n", 2)[:2]
     assert first + b"\n" == MAGIC
     header = json.loads(second)
-    assert (header["version"], header["kind"]) == (1, "Example")
+    assert (header["version"], header["kind"]) == (2, "Example") and VERSION == 2
     assert len(header["sha256"]) == 64
 
 
@@ -96,13 +95,15 @@ def flip_positions(data: bytes) -> dict[str, int]:
     header = data.index(b"\n", len(MAGIC))
     return {
         "magic": 0,
-        "header version": data.index(b'"version":1') + len('"version":'),
+        "header version": data.index(b'"version":2') + len('"version":'),
         "header kind": data.index(b"Example") + 2,
         "header size": data.index(b'"size":') + len('"size":') + 1,
         "header checksum": data.index(b'"sha256":"') + 20,
         "header newline": header,
         "payload start": header + 1,
-        "zip entry name": data.index(b"data.pkl"),
+        "tree tag": data.index(b'"$":"tensor"') + 2,
+        "tree shape": data.index(b'"shape":[1000]') + 10,
+        "tree end": data.index(b"\n", header + 1),
         "tensor data start": tensor,
         "tensor data middle": tensor + 2001,
         "tensor data end": tensor + WEIGHTS.numel() * 4 - 1,
@@ -143,16 +144,16 @@ def rewrite(path, header: dict, payload: bytes) -> None:
     path.write_bytes(MAGIC + json.dumps(header).encode() + b"\n" + payload)
 
 
-def signed(kind: str, payload: bytes, version: int = 1) -> dict:
+def signed(kind: str, payload: bytes, version: int = VERSION) -> dict:
     digest = hashlib.sha256(f"{version}\n{kind}\n{len(payload)}\n".encode() + payload)
     return {"version": version, "kind": kind, "size": len(payload), "sha256": digest.hexdigest()}
 
 
 def test_an_unsupported_version_and_a_bad_header_are_refused(tmp_path):
     path = tmp_path / "ckpt.pt"
-    rewrite(path, signed("Example", b"x", version=2), b"x")
-    refused(path, "version 2 is not supported")
-    rewrite(path, {"version": 1, "kind": "Example"}, b"x")
+    rewrite(path, signed("Example", b"x", version=3), b"x")
+    refused(path, "version 3 is not supported")
+    rewrite(path, {"version": 2, "kind": "Example"}, b"x")
     refused(path, "corrupt header")
     path.write_bytes(MAGIC + b"[1, 2]\n")
     refused(path, "corrupt header")
@@ -171,16 +172,13 @@ def test_a_payload_with_pickled_code_runs_nothing_even_with_a_valid_checksum(tmp
     torch.save({"x": Payload()}, buffer)
     path = tmp_path / "evil.pt"
     rewrite(path, signed("Example", buffer.getvalue()), buffer.getvalue())
-    error = refused(path, "torch refused its payload")
-    assert isinstance(error.__cause__, pickle.UnpicklingError)
+    refused(path, "malformed payload")
     assert not marker.exists()
 
 
 def test_a_payload_that_is_not_a_dict_is_refused(tmp_path):
-    buffer = io.BytesIO()
-    torch.save([1, 2], buffer)
     path = tmp_path / "list.pt"
-    rewrite(path, signed("Example", buffer.getvalue()), buffer.getvalue())
+    rewrite(path, signed("Example", b"[1,2]\n"), b"[1,2]\n")
     refused(path, "not a dict")
 
 
@@ -188,7 +186,7 @@ def test_a_payload_that_is_not_a_dict_is_refused(tmp_path):
     "value, where",
     [
         (np.zeros(2), "state['params']['value']"),
-        (np.float64(1.0), "state['params']['value']"),
+        (np.float64(1.0) + 1j, "state['params']['value']"),
         (torch.optim.Adam, "state['params']['value']"),
         ([1, 2, {3}], "state['params']['value'][2]"),
         (1 + 2j, "state['params']['value']"),
