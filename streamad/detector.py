@@ -460,16 +460,23 @@ class RollingDetector(RollingAutoencoder):
         """Rebuild a detector from :meth:`get_state` (``module`` overrides the stored class)."""
         return _state.from_state(cls, state, module)
 
-    def save(self, path: Any) -> None:
-        """Save the whole detector atomically, as a checkpoint (see :mod:`streamad.persist`)."""
-        _state.save(self, path)
+    def save(self, path: Any, *, key: bytes | str | None = None) -> None:
+        """Save the whole detector atomically, as a checkpoint (see :mod:`streamad.persist`);
+        ``key`` (default ``$STREAMAD_CHECKPOINT_KEY``, if set) signs it with HMAC-SHA256."""
+        _state.save(self, path, key=key)
 
     @classmethod
-    def load(cls, path: Any, module: nn.Module | type | None = None):
+    def load(
+        cls,
+        path: Any,
+        module: nn.Module | type | None = None,
+        *,
+        key: bytes | str | None = None,
+    ):
         """Load a detector saved by :meth:`save` (pass ``module`` for a custom instance).
 
         Nothing is unpickled or imported: a custom module class or loss must be registered
         first (``streamad.persist.register(MyModule)``) or, for a module, passed as ``module``.
         Any problem with the file raises :class:`streamad.persist.CheckpointError`.
         """
-        return _state.load(cls, path, module)
+        return _state.load(cls, path, module, key=key)

@@ -379,11 +379,15 @@ class Monitor(anomaly.base.AnomalyDetector):
         """Rebuild a monitor from :meth:`get_state`."""
         return _monitor_state.from_state(cls, state, module)
 
-    def save(self, path: Any) -> None:
-        """Save the whole chain to one checksummed file, atomically (see ``streamad.persist``)."""
-        _monitor_state.save(self, path)
+    def save(self, path: Any, *, key: bytes | str | None = None) -> None:
+        """Save the whole chain to one checksummed file, atomically (see ``streamad.persist``);
+        ``key`` (default ``$STREAMAD_CHECKPOINT_KEY``, if set) signs it with HMAC-SHA256."""
+        _monitor_state.save(self, path, key=key)
 
     @classmethod
-    def load(cls, path: Any, module: Any = None) -> Monitor:
-        """Load a monitor saved by :meth:`save`; a bad file raises one ``CheckpointError``."""
-        return _monitor_state.load(cls, path, module)
+    def load(
+        cls, path: Any, module: Any = None, *, key: bytes | str | None = None
+    ) -> Monitor:
+        """Load a monitor saved by :meth:`save`; a bad file (or, under a key, one not signed
+        with it) raises one ``CheckpointError`` naming it."""
+        return _monitor_state.load(cls, path, module, key=key)
