@@ -102,6 +102,12 @@ VARIANTS: dict[str, Callable[[Any], Monitor]] = {
     "probe-noclip": lambda s: Monitor(
         Terms(clip_grad=1.0), threshold=None, calibration=None, guard=Guard(clip_sigma=float("inf"))
     ),
+    "probe-clip1e4": lambda s: Monitor(
+        Terms(clip_grad=1.0), threshold=None, calibration=None, guard=Guard(clip_sigma=1e4)
+    ),
+    "probe-clip100": lambda s: Monitor(
+        Terms(clip_grad=1.0), threshold=None, calibration=None, guard=Guard(clip_sigma=100.0)
+    ),
     "probe-context": lambda s: Monitor(
         Terms(clip_grad=1.0), threshold=None, calibration=None, context=s.context
     ),
