@@ -106,7 +106,9 @@ def smap_msl(root: Path) -> list[Series]:
 GROUPS: dict[str, Callable[[Path], list[Series]]] = {
     "sine": sine,
     "nab": nab,
-    "creditcard": _single("creditcard", lambda r: CreditCard(r / "creditcard" / "creditcard.csv.gz")),
+    "creditcard": _single(
+        "creditcard", lambda r: CreditCard(r / "creditcard" / "creditcard.csv.gz")
+    ),
     "http": _single("http", lambda r: HTTP(r / "river_http" / "kdd99_http.csv.gz")),
     "smtp": _single("smtp", lambda r: SMTP(r / "river_smtp" / "smtp.csv.gz")),
     "smd": smd,

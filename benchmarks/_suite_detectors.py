@@ -123,9 +123,7 @@ def _monitor(variant: str) -> Make:
 
 DETECTORS: dict[str, Make] = {
     "plain": lambda s, n: PipelineRun(preprocessing.StandardScaler() | RollingDetector()),
-    "hst": lambda s, n: PipelineRun(
-        preprocessing.MinMaxScaler() | anomaly.HalfSpaceTrees(seed=42)
-    ),
+    "hst": lambda s, n: PipelineRun(preprocessing.MinMaxScaler() | anomaly.HalfSpaceTrees(seed=42)),
     "deep-river": lambda s, n: PipelineRun(_deep_river(n)),
 }
 

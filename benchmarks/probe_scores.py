@@ -174,8 +174,11 @@ def main() -> None:
         for name, fuse in FUSIONS.items():
             fused = [{**r, "scores": fuse(r["scores"], r["extra_newest"])} for r in runs]
             tune, held = (ranking(p) for p in units(series, fused).values())
-            print(f"{group:10s} {name:18s} ROC {tune[0]:.3f} / {held[0]:.3f}  "
-                  f"PR {tune[1]:.3f} / {held[1]:.3f}", flush=True)
+            print(
+                f"{group:10s} {name:18s} ROC {tune[0]:.3f} / {held[0]:.3f}  "
+                f"PR {tune[1]:.3f} / {held[1]:.3f}",
+                flush=True,
+            )
         rule_alarms = [r["alarms"] > 0 for r in runs]
         q = alarm_quality([{**r, "alarms": a} for r, a in zip(runs, rule_alarms, strict=True)])
         print(f"{group:10s} value rules alone: {_show(q)}")

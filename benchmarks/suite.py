@@ -93,8 +93,10 @@ def load_cell(root: Path, detector: str, group: str, cache: Path) -> dict | None
 
 
 def _f(value: float, digits: int = 3) -> str:
-    return "–" if value is None or (isinstance(value, float) and math.isnan(value)) else (
-        f"{value:.{digits}f}"
+    return (
+        "–"
+        if value is None or (isinstance(value, float) and math.isnan(value))
+        else (f"{value:.{digits}f}")
     )
 
 
@@ -113,7 +115,8 @@ def table(rows: dict[tuple[str, str], dict], groups: list[str], detectors: list[
             pr = f"{_f(r['pr_tune'])} / {_f(r['pr_held-out'])}"
             if "nab_tune" in r:
                 roc += f" (NAB {_f(r['nab_tune'], 1)} / {_f(r['nab_held-out'], 1)})"
-            fa = f"{_f(r.get('fa_per_1000', math.nan), 2)} ({_f(r.get('fa_per_1000_worst', math.nan), 2)})"
+            worst = _f(r.get("fa_per_1000_worst", math.nan), 2)
+            fa = f"{_f(r.get('fa_per_1000', math.nan), 2)} ({worst})"
             lines.append(
                 f"| {group} | {detector} | {roc} | {pr} | {_f(r.get('event_recall', math.nan), 2)} "
                 f"| {_f(r.get('event_precision', math.nan), 2)} | {fa} "

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import functools
 import inspect
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from streamad import calibrate, persist, policy, thresholds
 from streamad.detector import RollingDetector
 from streamad.guard import Guard
 from streamad.policy import Event
-
-if TYPE_CHECKING:  # for type checkers only: this module never imports the Monitor
-    from streamad.monitor import Monitor
 
 FORMAT = "streamad.Monitor/1"
 KIND = "Monitor"
@@ -24,7 +21,7 @@ _THRESHOLDS = {
 _CALIBRATIONS = {
     name: cls for name in calibrate.__all__ if inspect.isclass(cls := getattr(calibrate, name))
 }
-_RULES = {"ValueRules": policy.ValueRules}
+_RULES: dict[str, type] = {"ValueRules": policy.ValueRules}
 _COUNTERS = ("n_seen", "n_inputs", "n_learned", "n_alarms", "n_protected", "n_untrusted")
 #: Counters kept by the policies: (policy attribute of the monitor, its attribute).
 _POLICY_COUNTERS = {
@@ -73,7 +70,7 @@ def _guard_params(guard: Guard) -> dict[str, Any]:
     return {k: getattr(guard, k) for k in inspect.signature(Guard).parameters}
 
 
-def get_state(monitor: Monitor) -> dict[str, Any]:
+def get_state(monitor: Any) -> dict[str, Any]:
     scaler = monitor.scaler_
     return {
         "format": FORMAT,
@@ -103,7 +100,7 @@ def get_state(monitor: Monitor) -> dict[str, Any]:
     }
 
 
-def from_state(cls: type[Monitor], state: dict[str, Any], module: Any = None) -> Monitor:
+def from_state(cls: type, state: dict[str, Any], module: Any = None) -> Any:
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise ValueError(f"not a saved Monitor (format {state.get('format')!r})")
     params = state["params"]
@@ -146,14 +143,12 @@ def from_state(cls: type[Monitor], state: dict[str, Any], module: Any = None) ->
     return monitor
 
 
-def save(monitor: Monitor, path: Any, *, key: bytes | str | None = None) -> None:
+def save(monitor: Any, path: Any, *, key: bytes | str | None = None) -> None:
     """Save ``monitor``; ``key`` signs the file (None: ``$STREAMAD_CHECKPOINT_KEY``, if set)."""
     persist.save(get_state(monitor), path, kind=KIND, key=key)
 
 
-def load(
-    cls: type[Monitor], path: Any, module: Any = None, *, key: bytes | str | None = None
-) -> Monitor:
+def load(cls: type, path: Any, module: Any = None, *, key: bytes | str | None = None) -> Any:
     """Load a monitor saved by :func:`save`; ``key`` as for :func:`streamad.persist.load`."""
     state = persist.load(path, kind=KIND, key=key)
     try:

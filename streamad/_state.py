@@ -6,7 +6,7 @@ import copy
 import functools
 import inspect
 import os
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import torch
@@ -17,9 +17,6 @@ from streamad import persist
 from streamad._torch import build_module
 from streamad._window import RingWindow
 from streamad.persist import CheckpointError
-
-if TYPE_CHECKING:
-    from streamad.detector import RollingDetector
 
 FORMAT = "streamad.RollingDetector/1"
 KIND = "RollingDetector"
@@ -80,7 +77,7 @@ def module_init_args(module: nn.Module) -> dict[str, Any] | None:
     return args
 
 
-def get_state(det: RollingDetector) -> dict[str, Any]:
+def get_state(det: Any) -> dict[str, Any]:
     module = det.module if isinstance(det.module, type) else type(det.module)
     state: dict[str, Any] = {
         "format": FORMAT,
@@ -132,7 +129,7 @@ def _module_shapes(
     return limits.shapes_of(lambda: build_module(module, n_features, kwargs, seed))
 
 
-def from_state(cls: type[RollingDetector], state: dict[str, Any], module: Any = None):
+def from_state(cls: type, state: dict[str, Any], module: Any = None):
     """A detector with ``state``; its sizes are checked (``_state_limits``) before building."""
     if state.get("format") != FORMAT:
         raise CheckpointError(f"not a saved RollingDetector (format {state.get('format')!r})")
@@ -178,7 +175,7 @@ def from_state(cls: type[RollingDetector], state: dict[str, Any], module: Any = 
     return det
 
 
-def save(det: RollingDetector, path: str | os.PathLike, *, key: bytes | str | None = None) -> None:
+def save(det: Any, path: str | os.PathLike, *, key: bytes | str | None = None) -> None:
     """Save ``det`` to ``path`` as a checkpoint of kind ``"RollingDetector"``.
 
     ``key`` signs the file (None: ``$STREAMAD_CHECKPOINT_KEY``, if set; see ``persist.save``).
@@ -187,7 +184,7 @@ def save(det: RollingDetector, path: str | os.PathLike, *, key: bytes | str | No
 
 
 def load(
-    cls: type[RollingDetector],
+    cls: type,
     path: str | os.PathLike,
     module: Any = None,
     *,

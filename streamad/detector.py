@@ -88,9 +88,10 @@ class RollingDetector(RollingAutoencoder):
         ``torch.nn.utils.clip_grad_norm_`` does); None for no clipping. It bounds what one
         sample, however extreme, can do to the weights: at most ``lr * clip_grad``.
     context
-        None, or the names (or shell-style patterns such as ``"cmd_*"``) of context features (commands sent, set-points, states): the module reads and
-        reconstructs them, but neither the score nor ``feature_errors`` counts them, so a
-        context value never raises or takes the blame for an alarm. The score is then the
+        None, or the names (or shell-style patterns such as ``"cmd_*"``) of context features
+        (commands sent, set-points, states): the module reads and reconstructs them, but
+        neither the score nor ``feature_errors`` counts them, so a context value never
+        raises or takes the blame for an alarm. The score is then the
         error over the other features.
     module_kwargs
         Keyword arguments for a module class, e.g. ``hidden_size=16``.
@@ -263,7 +264,9 @@ class RollingDetector(RollingAutoencoder):
         if self._scored is None:
             return evaluation.losses, evaluation.newest
         with np.errstate(over="ignore", invalid="ignore"):
-            diff = evaluation.reconstruction[..., self._scored] - evaluation.windows[..., self._scored]
+            diff = (
+                evaluation.reconstruction[..., self._scored] - evaluation.windows[..., self._scored]
+            )
             squared = np.square(diff, dtype=np.float64)
         return squared.mean(axis=(0, 2)), squared[-1].mean(axis=-1)
 

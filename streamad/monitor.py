@@ -21,8 +21,16 @@ __all__ = ["Event", "Monitor", "default_detector"]
 
 #: Samples after which block mode freezes the guard and scaler over a block.
 FROZEN_AFTER = _monitor_blocks.FROZEN_AFTER
-_PARAMS = ("detector", "threshold", "guard", "protect", "accept_after", "calibration")
-_PARAMS += ("context", "rules")
+_PARAMS = (
+    "detector",
+    "threshold",
+    "guard",
+    "protect",
+    "accept_after",
+    "calibration",
+    "context",
+    "rules",
+)
 
 
 def default_detector() -> RollingDetector:
@@ -385,9 +393,7 @@ class Monitor(anomaly.base.AnomalyDetector):
         _monitor_state.save(self, path, key=key)
 
     @classmethod
-    def load(
-        cls, path: Any, module: Any = None, *, key: bytes | str | None = None
-    ) -> Monitor:
+    def load(cls, path: Any, module: Any = None, *, key: bytes | str | None = None) -> Monitor:
         """Load a monitor saved by :meth:`save`; a bad file (or, under a key, one not signed
         with it) raises one ``CheckpointError`` naming it."""
         return _monitor_state.load(cls, path, module, key=key)

@@ -49,7 +49,12 @@ def _threshold(args: argparse.Namespace, default: Any) -> Any:
 
     kind = args.threshold
     per = getattr(args, "false_alarms_per", None)
-    given = {"k": args.k, "q": args.q, "value": args.value, "rate": None if per is None else 1 / per}
+    given = {
+        "k": args.k,
+        "q": args.q,
+        "value": args.value,
+        "rate": None if per is None else 1 / per,
+    }
     if kind is None:
         if given["q"] is not None or given["value"] is not None:
             fail("--q and --value need --threshold (quantile or spot; fixed)")

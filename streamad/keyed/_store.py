@@ -4,22 +4,19 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from torch import nn
 
 from streamad.distributed.evicted import load_evicted, save_evicted, storable
 from streamad.persist import CheckpointError
 
-if TYPE_CHECKING:
-    from streamad.keyed._detector import Key, KeyedDetector
-
 __all__ = ["evict", "load_state", "restore", "revive", "state_of"]
 
 FORMAT = "streamad.KeyedDetector/1"
 
 
-def evict(model: KeyedDetector, key: Key) -> None:
+def evict(model: Any, key: Any) -> None:
     """Save ``key``'s detector (with a checkpoint folder), then drop it.
 
     If saving fails, the error is raised and the detector stays live: none is lost.
@@ -40,7 +37,7 @@ def evict(model: KeyedDetector, key: Key) -> None:
     model.n_evicted += 1
 
 
-def revive(model: KeyedDetector, key: Key) -> Any:
+def revive(model: Any, key: Any) -> Any:
     """The detector saved when ``key`` was evicted; the index keeps it until it is admitted.
 
     Any problem with its file, or with building the detector from it, is a ``CheckpointError``
@@ -57,14 +54,14 @@ def revive(model: KeyedDetector, key: Key) -> Any:
         raise CheckpointError(f"cannot load {path}: {problem}") from error
 
 
-def forget(model: KeyedDetector, key: Key) -> None:
+def forget(model: Any, key: Any) -> None:
     """Drop ``key`` from the index of evicted keys (and its file, unless a shard keeps it)."""
     name = model.evicted_.pop(key)
     if not model._retain_files and model.checkpoint_dir is not None:
         (Path(model.checkpoint_dir) / name).unlink(missing_ok=True)
 
 
-def restore(model: KeyedDetector, key: Key, state: dict) -> Any:
+def restore(model: Any, key: Any, state: dict) -> Any:
     """A detector for ``key`` with ``state``, built like the model builds new ones."""
     blank = model._blank(key)
     if not callable(getattr(type(blank), "from_state", None)):
@@ -73,7 +70,7 @@ def restore(model: KeyedDetector, key: Key, state: dict) -> Any:
     return type(blank).from_state(state, module if isinstance(module, nn.Module) else None)
 
 
-def state_of(model: KeyedDetector) -> dict[str, Any]:
+def state_of(model: Any) -> dict[str, Any]:
     """Every live detector's state, the recency order and the index of evicted keys."""
     keys = [storable(k) for k in model.detectors_]
     return {
@@ -91,7 +88,7 @@ def state_of(model: KeyedDetector) -> dict[str, Any]:
     }
 
 
-def load_state(model: KeyedDetector, state: dict[str, Any]) -> None:
+def load_state(model: Any, state: dict[str, Any]) -> None:
     """Replace everything ``model`` learned by a state from :func:`state_of`."""
     if state.get("format") != FORMAT:
         raise ValueError(f"not a saved KeyedDetector (format {state.get('format')!r})")

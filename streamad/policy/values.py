@@ -102,13 +102,13 @@ class ValueRules:
                 present[self._index[name]] = False
         return values, present
 
-    def check(
-        self, x: dict, imputed: Any = (), implausible: Any = ()
-    ) -> Finding | None:
+    def check(self, x: dict, imputed: Any = (), implausible: Any = ()) -> Finding | None:
         """The first rule ``x`` breaks (implausible, changed, frozen), or None."""
         bad = tuple(name for name in implausible if not is_context(name, self.ignore))
         if bad:
-            return Finding("implausible", bad, "no measurement (infinite or beyond the guard's max_abs)")
+            return Finding(
+                "implausible", bad, "no measurement (infinite or beyond the guard's max_abs)"
+            )
         if not self.features:
             return None
         values, present = self._values(x, imputed)

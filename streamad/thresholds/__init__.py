@@ -10,12 +10,12 @@ updates the threshold alone (``learn_one`` calls it): it leaves out scores that 
 finite, counting them in ``n_ignored``, and bounds what one huge score can do to the
 statistics. ``get_state`` and ``set_state`` save and restore the threshold as plain data.
 
-`RateThreshold` (the Monitor's default) targets a false-alarm rate, `FixedThreshold` holds a constant, `SigmaThreshold` follows ``mean + k * std``,
-`QuantileThreshold` a high quantile, `SPOTThreshold` an extreme-value tail (SPOT/DSPOT),
-and `PRCurveThreshold` is calibrated on labels. `explain` breaks a score down by feature
-into an `Alarm`; `top_k_hit_rate` measures such rankings against the true features. The
-threshold rules are pure functions: `rank_threshold`, `threshold_from_pr_curve`, `alarm_counts`, `fit_gpd`,
-`pot_quantile`.
+`RateThreshold` (the Monitor's default) targets a false-alarm rate, `FixedThreshold` holds
+a constant, `SigmaThreshold` follows ``mean + k * std``, `QuantileThreshold` a high quantile,
+`SPOTThreshold` an extreme-value tail (SPOT/DSPOT), and `PRCurveThreshold` is calibrated on
+labels. `explain` breaks a score down by feature into an `Alarm`; `top_k_hit_rate` measures
+such rankings against the true features. The threshold rules are pure functions:
+`rank_threshold`, `threshold_from_pr_curve`, `alarm_counts`, `fit_gpd`, `pot_quantile`.
 """
 
 from __future__ import annotations

@@ -53,7 +53,8 @@ class Alarm:
     ALARM score 3.21 > threshold 1.05: dim_3 41%, dim_7 22%, dim_1 37%
     >>> alarm.features
     ('dim_3', 'dim_7', 'dim_1')
-    >>> print(Alarm(0.8, 1.05, True, (("errors", 1.0),), kind="changed", reason="held 0 for 900 samples, now 1"))
+    >>> reason = "held 0 for 900 samples, now 1"
+    >>> print(Alarm(0.8, 1.05, True, (("errors", 1.0),), kind="changed", reason=reason))
     ALARM changed value: errors (held 0 for 900 samples, now 1; score 0.8)
     """
 

@@ -89,7 +89,11 @@ def test_missing_values_are_not_implausible():
     monitor = small()
     for x in stream(100):
         monitor.process_one(x)
-    for x in ({"errors": 0.0}, {"load": None, "errors": 0.0}, {"load": float("nan"), "errors": 0.0}):
+    for x in (
+        {"errors": 0.0},
+        {"load": None, "errors": 0.0},
+        {"load": float("nan"), "errors": 0.0},
+    ):
         alarm = monitor.process_one(x)
         assert alarm.kind == "score" and monitor.last_imputed == ("load",)
 
