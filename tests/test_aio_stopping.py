@@ -185,15 +185,19 @@ def test_break_then_leaving_async_with_keeps_the_rest():
     assert xs[:11] + kept == taken
 
 
-def test_submit_beyond_max_pending_with_no_reader_raises_instead_of_hanging():
+def test_a_submit_waiting_for_a_reader_is_refused_when_the_stream_stops():
     async def main():
         stream = StreamDetector(small(), max_pending=3)
         for x in samples(3):
             await stream.submit(x)
-        with pytest.raises(RuntimeError, match="nothing reads results"):
-            await asyncio.wait_for(stream.submit({"a": 1.0, "b": 1.0}), timeout=10)
-        assert stream.n_accepted == 3  # the refused sample was not accepted
+        waiting = asyncio.create_task(stream.submit({"a": 1.0, "b": 1.0}))
+        for _ in range(20):
+            await asyncio.sleep(0)
+        assert not waiting.done()  # no reader yet: it waits, as asyncio.Queue.put does
         await stream.close()
+        with pytest.raises(RuntimeError, match="closed before the sample could be accepted"):
+            await waiting
+        assert stream.n_accepted == 3  # the refused sample was not accepted
         return [r.index async for r in stream.results()]
 
     assert asyncio.run(main()) == [0, 1, 2]

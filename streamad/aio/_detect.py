@@ -132,14 +132,12 @@ class Detection(AsyncIterator[Result]):
     def _start(self) -> None:
         stream = self.stream
         stream.start()
-        stream._n_readers += 1
         loop = asyncio.get_running_loop()
         self._feeder = feeder = loop.create_task(_feed(self._source, stream, self._hand))
         self._finalizer = weakref.finalize(self, _abandon, loop, feeder, stream)
 
     def _release(self) -> None:
         self._stopped = True
-        self.stream._n_readers -= 1
         if self._finalizer is not None:
             self._finalizer.detach()
 

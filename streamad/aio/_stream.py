@@ -35,9 +35,9 @@ class StreamDetector:
     whose step raises gets a :class:`Result` holding the error and the stream goes on.
 
     Backpressure: at most ``max_pending`` samples are accepted but not yet read from
-    :meth:`results`; :meth:`submit` waits beyond that, so read the results in another task while
-    submitting (as below). A ``submit`` that would wait while no :meth:`results` reader is open
-    raises ``RuntimeError`` instead of waiting forever.
+    :meth:`results`; :meth:`submit` waits beyond that, as ``asyncio.Queue.put`` does, until a
+    reader takes a result or the stream is stopped. So read the results in another task while
+    submitting (as below); a reader that starts late gets every result, from the first.
 
     Stopping: :meth:`close` stops accepting and lets every accepted sample through (each is
     scored and learned exactly once; :meth:`results` yields them all). :meth:`abort` stops after
@@ -100,7 +100,6 @@ class StreamDetector:
         self._pending: deque[tuple[int, dict, Any]] = deque()  # accepted, not yet processed
         self._done: deque[Result] = deque()  # processed, not yet read
         self._n_read = 0
-        self._n_readers = 0
         self._closed = self._aborted = self._finished = False
         self._error: BaseException | None = None
         self._pump: asyncio.Task | None = None
@@ -134,19 +133,8 @@ class StreamDetector:
         if self._closed:
             raise RuntimeError("this stream is closed: it accepts no more samples")
         self.start()
-        looked_around = False
         while self.n_accepted - self._n_read >= self.max_pending:
-            if self._n_readers == 0:
-                if looked_around:
-                    raise RuntimeError(
-                        f"max_pending ({self.max_pending}) results are unread and nothing reads "
-                        "results(): read them in another task while submitting, or raise "
-                        "max_pending"
-                    )
-                looked_around = True  # a reader task just created gets one turn to start
-                await asyncio.sleep(0)
-            else:
-                await self._changed.wait()
+            await self._changed.wait()  # a reader, however late, makes room
             if self._closed:
                 raise RuntimeError("this stream was closed before the sample could be accepted")
         self._pending.append((self.n_accepted, dict(x), y))
@@ -184,13 +172,8 @@ class StreamDetector:
     async def results(self) -> AsyncIterator[Result]:
         """Results in the order the samples were accepted, until the input ends or an abort."""
         self.start()
-        self._n_readers += 1
-        try:
-            while (result := await self._next()) is not None:
-                yield result
-        finally:
-            self._n_readers -= 1
-            self._notify()  # a submit waiting for this reader must not wait forever
+        while (result := await self._next()) is not None:
+            yield result
 
     # -- Internals shared with detect() ------------------------------------------------------
     def _notify(self) -> None:
