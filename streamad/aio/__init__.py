@@ -8,7 +8,8 @@ only to process it, so stopping it in any way (``break``, an exception, a cancel
 form: ``submit(x)`` while another task reads ``results()``; at most ``max_pending`` samples are
 accepted but not yet read back (``submit`` waits beyond that, for a reader however late), and
 stopping it returns what was accepted but not processed. A sample that makes the model raise
-gets a result holding the error; the stream goes on.
+gets a result holding the error; the stream goes on. Both save their model between two samples
+(``await stream.save(path)``) and run each step holding ``stream.lock``.
 """
 
 from __future__ import annotations

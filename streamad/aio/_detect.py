@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import weakref
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from streamad.aio._result import Result, prepare, take_step
-from streamad.aio._worker import Worker
+from streamad.aio._worker import Worker, save_model
 
 __all__ = ["Detection", "detect"]
 
@@ -47,6 +48,10 @@ class Detection(AsyncIterator[Result]):
     One task at a time iterates a Detection: ``__anext__`` or :meth:`aclose` while another task
     waits in ``__anext__`` raises ``RuntimeError`` (to stop it from another task, cancel the
     task that iterates).
+
+    Saving: no step runs between two results, so the loop's body may call ``model.save(path)``
+    as it is; from another task, ``await detection.save(path)`` saves between two samples (or,
+    from any thread, ``with detection.lock: model.save(path)``, see :class:`StreamDetector`).
 
     Examples
     --------
@@ -89,6 +94,11 @@ class Detection(AsyncIterator[Result]):
         self._busy = self._stopped = False
         weakref.finalize(self, self._worker.release)  # dropped unclosed: its thread ends now
 
+    @property
+    def lock(self) -> threading.Lock:
+        """Held by the worker through each step: hold it to see the model between two steps."""
+        return self._worker.lock
+
     async def __aenter__(self) -> Detection:
         return self
 
@@ -119,6 +129,12 @@ class Detection(AsyncIterator[Result]):
             )
         self._stopped = True
         self._worker.release()
+
+    async def save(self, path: Any, **options: Any) -> None:
+        """Save the model (its ``save(path, **options)``) between two steps, off the loop."""
+        await save_model(self._worker, self.model, path, **options)
+        if self._stopped:
+            self._worker.release()
 
     async def _next(self) -> Result:
         try:

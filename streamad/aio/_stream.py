@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
 from streamad.aio._result import Result, prepare, take_step
-from streamad.aio._worker import Worker, settle
+from streamad.aio._worker import Worker, save_model, settle
 
 __all__ = ["StreamDetector"]
 
@@ -34,6 +35,12 @@ class StreamDetector:
     error were not learned (see :class:`Result`). Once stopped, the stream has no task and its
     thread ends; ``async with`` stops it on leaving the block. (An open stream left idle keeps
     its task, but lets its thread go after half a second.)
+
+    Saving: :meth:`save` saves the model between two samples, without blocking the loop. The
+    worker runs each step holding ``lock``, so ``with stream.lock: model.save(path)`` is
+    consistent too, from any thread (it waits for the step in progress, so from the loop it
+    blocks it that long). A plain ``model.save(path)`` while the stream runs is not: it may
+    catch the model in the middle of a step.
 
     Parameters
     ----------
@@ -92,6 +99,11 @@ class StreamDetector:
         self._pump: asyncio.Task | None = None
         self._changed = asyncio.Event()
         self._worker = Worker()
+
+    @property
+    def lock(self) -> threading.Lock:
+        """Held by the worker through each step: hold it to see the model between two steps."""
+        return self._worker.lock
 
     async def __aenter__(self) -> StreamDetector:
         self.start()
@@ -160,6 +172,16 @@ class StreamDetector:
         self.start()
         while (result := await self._next()) is not None:
             yield result
+
+    async def save(self, path: Any, **options: Any) -> None:
+        """Save the model (its ``save(path, **options)``) between two steps, off the loop.
+
+        It waits for the step in progress and runs before the next; a stream that is stopped,
+        or not started, saves all the same. ``options`` go to the model's ``save`` as they are.
+        """
+        await save_model(self._worker, self.model, path, **options)
+        if self._finished or self._pump is None:
+            self._worker.release()
 
     # -- Internals ----------------------------------------------------------------------------
     def _notify(self) -> None:

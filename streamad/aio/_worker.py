@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import functools
 import queue
 import threading
 from collections.abc import Callable
@@ -11,7 +12,7 @@ from typing import Any
 
 import torch
 
-__all__ = ["LINGER", "Worker", "settle"]
+__all__ = ["LINGER", "Worker", "save_model", "settle"]
 
 LINGER = 0.5  # seconds a worker's thread waits idle for its next call before it ends
 
@@ -33,7 +34,8 @@ class Worker:
     The thread starts with the first call and ends once :meth:`release` is called or after
     ``linger`` seconds without a call (a later call starts another), so a stream left idle,
     closed or forgotten holds no thread. It runs with as many torch threads as the thread that
-    made the worker.
+    made the worker. Each call runs holding ``lock``: whoever holds it, from any thread, sees
+    the model between two calls (hold it briefly, and never across an ``await``).
 
     Examples
     --------
@@ -51,6 +53,7 @@ class Worker:
     def __init__(self, name: str = "streamad-detector", linger: float = LINGER) -> None:
         self.name = name
         self.linger = linger
+        self.lock = threading.Lock()
         self._torch_threads = torch.get_num_threads()
         self._calls: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._guard = threading.Lock()  # a call given as the thread ends starts another
@@ -99,8 +102,22 @@ class Worker:
             if not future.set_running_or_notify_cancel():
                 continue
             try:
-                result = fn(*args)
+                with self.lock:
+                    result = fn(*args)
             except BaseException as error:  # the caller raises it
                 future.set_exception(error)
             else:
                 future.set_result(result)
+
+
+async def save_model(worker: Worker, model: Any, path: Any, **options: Any) -> None:
+    """``model.save(path, **options)`` run by ``worker``: between two of the steps it runs."""
+    save = getattr(model, "save", None)
+    if not callable(save):
+        raise TypeError(
+            f"cannot save a {type(model).__name__}: it has no save(path) "
+            "(a Monitor or a RollingDetector has one)"
+        )
+    _, cancelled = await worker.call(functools.partial(save, path, **options))
+    if cancelled:
+        raise asyncio.CancelledError
