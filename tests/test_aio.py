@@ -79,7 +79,7 @@ def test_detect_matches_a_sequential_run_and_runs_off_the_loop():
     model = Watched(small())
 
     async def main():
-        return [r async for r in detect(aiter(xs), model, max_pending=5)]
+        return [r async for r in detect(aiter(xs), model)]
 
     results = asyncio.run(main())
     assert [r.index for r in results] == list(range(120))
@@ -173,11 +173,11 @@ def test_cancelling_mid_stream_leaves_the_detector_consistent():
 
     async def main():
         async def consume():
-            async for result in detect(aiter(xs), model, max_pending=4):
+            async for result in detect(aiter(xs), model):
                 seen.append(result)
 
         task = asyncio.create_task(consume())
-        while len(seen) < 30:
+        while len(seen) < 30 and not task.done():
             await asyncio.sleep(0.001)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
@@ -188,7 +188,7 @@ def test_cancelling_mid_stream_leaves_the_detector_consistent():
         return n
 
     n = asyncio.run(main())
-    assert len(seen) <= n <= len(seen) + 5 < 400
+    assert len(seen) <= n <= len(seen) + 1 < 400  # nothing read ahead
     reference = small()
     assert [r.score for r in seen] == sequential(reference, xs[:n])[: len(seen)]
     for name, tensor in reference.module_.state_dict().items():
@@ -217,7 +217,7 @@ def test_a_tcp_server_scores_json_lines_while_the_loop_stays_responsive():
             async for line in reader:
                 yield json.loads(line)
 
-        async for result in detect(lines(), model, max_pending=8):
+        async for result in detect(lines(), model):
             writer.write((json.dumps(result.to_dict()) + "\n").encode())
             await writer.drain()
         writer.close()

@@ -116,14 +116,14 @@ def test_cancelling_detect_drops_nothing_taken_from_the_source(trial):
     seen = []
 
     async def main():
-        results = detect(await taking(xs, taken, sync=trial % 2 == 1), model, max_pending=16)
+        results = detect(await taking(xs, taken, sync=trial % 2 == 1), model)
 
         async def consume():
             async for result in results:
                 seen.append(result)
 
         task = asyncio.create_task(consume())
-        while len(seen) < 10 + 5 * trial:
+        while len(seen) < 10 + 5 * trial and not task.done():
             await asyncio.sleep(0.001)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
@@ -136,8 +136,8 @@ def test_cancelling_detect_drops_nothing_taken_from_the_source(trial):
     results = asyncio.run(main())
     done = seen + results.unread
     assert [r.index for r in done] == list(range(len(done)))
-    assert [r.x for r in done] + [x for x, _ in results.unprocessed] == taken
-    assert model.n_learned == len(done) and len(taken) < 400
+    assert [r.x for r in done] == taken  # each taken sample yielded, or kept unread
+    assert model.n_learned == len(done) == results.n_processed and len(taken) < 400
 
 
 def test_cancelling_a_consumer_busy_between_results_inside_async_with():
@@ -149,14 +149,14 @@ def test_cancelling_a_consumer_busy_between_results_inside_async_with():
 
     async def main():
         async def consume():
-            async with detect(await taking(xs, taken, False), model, max_pending=8) as results:
+            async with detect(await taking(xs, taken, False), model) as results:
                 holder["results"] = results
                 async for result in results:
                     seen.append(result)
                     await asyncio.sleep(0.001)  # busy elsewhere when cancelled
 
         task = asyncio.create_task(consume())
-        while len(seen) < 20:
+        while len(seen) < 20 and not task.done():
             await asyncio.sleep(0.001)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
@@ -165,35 +165,38 @@ def test_cancelling_a_consumer_busy_between_results_inside_async_with():
     asyncio.run(main())
     results = holder["results"]
     done = seen + results.unread
-    assert [r.x for r in done] + [x for x, _ in results.unprocessed] == taken
+    assert [r.x for r in done] == taken
     assert model.n_learned == len(done)
 
 
-def test_break_then_leaving_async_with_keeps_the_rest():
+def test_break_then_leaving_async_with_reads_nothing_ahead():
     xs = samples(100)
     taken: list[dict] = []
 
     async def main():
-        async with detect(await taking(xs, taken, False), small(), max_pending=4) as results:
+        async with detect(await taking(xs, taken, False), small()) as results:
             async for result in results:
                 if result.index == 10:
                     break
         return results
 
     results = asyncio.run(main())
-    kept = [r.x for r in results.unread] + [x for x, _ in results.unprocessed]
-    assert xs[:11] + kept == taken
+    assert taken == xs[:11] and results.unread == [] and results.n_processed == 11
 
 
-def test_submit_beyond_max_pending_with_no_reader_raises_instead_of_hanging():
+def test_a_submit_waiting_for_a_reader_is_refused_when_the_stream_stops():
     async def main():
         stream = StreamDetector(small(), max_pending=3)
         for x in samples(3):
             await stream.submit(x)
-        with pytest.raises(RuntimeError, match="nothing reads results"):
-            await asyncio.wait_for(stream.submit({"a": 1.0, "b": 1.0}), timeout=10)
-        assert stream.n_accepted == 3  # the refused sample was not accepted
+        waiting = asyncio.create_task(stream.submit({"a": 1.0, "b": 1.0}))
+        for _ in range(20):
+            await asyncio.sleep(0)
+        assert not waiting.done()  # no reader yet: it waits, as asyncio.Queue.put does
         await stream.close()
+        with pytest.raises(RuntimeError, match="closed before the sample could be accepted"):
+            await waiting
+        assert stream.n_accepted == 3  # the refused sample was not accepted
         return [r.index async for r in stream.results()]
 
     assert asyncio.run(main()) == [0, 1, 2]
@@ -243,16 +246,17 @@ def test_a_detection_dropped_after_break_stops_its_worker():
     model = small()
 
     async def main():
-        results = detect(samples(200), model, max_pending=4)
-        stream = results.stream
+        results = detect(samples(200), model)
         async for result in results:
             if result.index == 5:
                 break
         del results  # dropped unclosed, as an async generator would be
-        await asyncio.sleep(0.05)
-        n = model.n_learned
-        await asyncio.sleep(0.05)
-        return stream, n
+        assert asyncio.all_tasks() == {asyncio.current_task()}
+        for thread in threading.enumerate():
+            if thread.name.startswith("streamad-detector"):
+                thread.join(timeout=20)
+                assert not thread.is_alive()
+        await asyncio.sleep(0.02)
 
-    stream, n = asyncio.run(main())
-    assert stream._finished and model.n_learned == n < 200
+    asyncio.run(main())
+    assert model.n_learned == 6

@@ -1,14 +1,15 @@
-"""detect: an async iterator of results over a source of samples, with nothing taken lost."""
+"""detect: an async iterator of results that takes a sample from its source only to process it."""
 
 from __future__ import annotations
 
 import asyncio
+import threading
 import weakref
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-from streamad.aio._result import Result
-from streamad.aio._stream import StreamDetector, settle
+from streamad.aio._result import Result, prepare, take_step
+from streamad.aio._worker import Worker, save_model
 
 __all__ = ["Detection", "detect"]
 
@@ -22,70 +23,81 @@ def sample(item: Any) -> tuple[dict, Any]:
     raise TypeError(f"a sample must be a dict x or a pair (x, y), not {item!r:.80}")
 
 
-async def _offer(item: Any, stream: StreamDetector, hand: list) -> None:
-    hand.append(sample(item))  # taken from the source: in hand until the stream accepts it
-    await stream.submit(*hand[0])
-    hand.clear()
-
-
-async def _feed(source: AsyncIterable | Iterable, stream: StreamDetector, hand: list) -> None:
-    try:
-        if isinstance(source, AsyncIterable):
-            async for item in source:
-                await _offer(item, stream, hand)
-        else:
-            for item in source:
-                await _offer(item, stream, hand)
-                await asyncio.sleep(0)  # a plain iterable: let the loop breathe between samples
-    finally:
-        stream.end_input()
-
-
-def _abandon(loop: asyncio.AbstractEventLoop, feeder: asyncio.Task, stream: StreamDetector):
-    """Stop what a Detection dropped unclosed left running, as an async generator is stopped."""
-
-    def stop() -> None:
-        feeder.cancel()
-        stream._halt()
-
-    if not loop.is_closed():
-        loop.call_soon_threadsafe(stop)
-
-
 class Detection(AsyncIterator[Result]):
-    """The results of :func:`detect` as they come: an async iterator of :class:`Result`.
+    """The results of :func:`detect`, one per sample: an async iterator of :class:`Result`.
 
-    Use it in ``async for``, or as ``async with detect(...) as results:`` to stop it on leaving
-    the block (``aclose()`` does the same).
+    Each ``__anext__`` takes one sample from the source, runs its step (score, alarm, learn) in
+    the worker thread and returns its result; nothing runs between two results, and nothing is
+    read ahead. So no sample taken from the source is lost, however the iteration stops:
 
-    Stopping early: when the consuming task is cancelled while it waits for a result, or on
-    ``aclose()`` (after a ``break`` in ``async with``), the step in progress completes and
-    nothing more is processed or read from the source. Then ``unread`` holds the results
-    processed but not yielded (the step in progress's among them) and ``unprocessed`` the
-    samples taken from the source but not processed, as ``(x, y)`` pairs in source order: what
-    was yielded, ``unread`` and ``unprocessed`` together are exactly the samples taken from the
-    source. A Detection dropped unclosed (a bare ``break``) is stopped the same way when it is
-    garbage collected, as an async generator is, its leftovers unseen.
+    - ``break``, an exception in the loop's body, a cancellation while the body runs, or
+      :meth:`aclose`: every sample taken has been yielded. The source is not read further: read
+      it on (with another :func:`detect`, say) to go on from the next sample.
+    - A cancellation while waiting for a result: a step under way completes (the model stays
+      whole) and its result is kept in ``unread``, which the next ``__anext__`` yields first, so
+      iterating again goes on without a gap. Waiting for the source, nothing was taken (but a
+      source that is an async generator ends when cancelled, as any does).
+
+    So the samples taken from the source are, in order, those yielded and then ``unread``;
+    ``n_processed`` counts them, each scored once and learned once (but a sample whose step
+    failed, see :class:`Result`). A stopped iteration leaves nothing running: a Detection has
+    no task, and its worker thread ends when the source ends or fails, on :meth:`aclose` (``async
+    with`` calls it), on a cancellation, when the Detection is dropped, and otherwise after half
+    a second idle.
+
+    One task at a time iterates a Detection: ``__anext__`` or :meth:`aclose` while another task
+    waits in ``__anext__`` raises ``RuntimeError`` (to stop it from another task, cancel the
+    task that iterates).
+
+    Saving: no step runs between two results, so the loop's body may call ``model.save(path)``
+    as it is; from another task, ``await detection.save(path)`` saves between two samples (or,
+    from any thread, ``with detection.lock: model.save(path)``, see :class:`StreamDetector`).
+
+    Examples
+    --------
+    >>> import asyncio
+    >>> from streamad import RollingDetector
+    >>> from streamad.aio import detect
+    >>> async def main():
+    ...     source = iter([{"v": float(t % 4)} for t in range(10)])
+    ...     model = RollingDetector(window_size=2, hidden_size=2)
+    ...     async with detect(source, model) as results:
+    ...         async for result in results:
+    ...             if result.index == 3:
+    ...                 break
+    ...     rest = [r async for r in detect(source, model)]  # the source goes on at sample 4
+    ...     return results.n_processed, len(rest), model.n_learned
+    >>> asyncio.run(main())  # nothing read ahead, nothing lost
+    (4, 6, 10)
 
     Attributes
     ----------
-    stream
-        The :class:`StreamDetector` doing the work (``n_processed``, ``n_failed``, ``model``).
+    model
+        The model being run, trained in place.
     unread
-        Results processed but not yielded, once it stopped early.
-    unprocessed
-        Samples taken from the source but not processed, once it stopped early.
+        The result of a step that completed after a cancellation, until it is yielded.
+    n_processed
+        Samples taken from the source and processed: those yielded and ``unread``.
+    n_failed
+        Samples whose step failed: their results hold the error.
     """
 
-    def __init__(self, source: AsyncIterable | Iterable, stream: StreamDetector) -> None:
-        self.stream = stream
+    def __init__(self, source: AsyncIterable | Iterable, model: Any, learn: bool = True) -> None:
+        self.model = model
+        self.learn = learn
         self.unread: list[Result] = []
-        self.unprocessed: list[tuple[dict, Any]] = []
+        self.n_processed = self.n_failed = 0
         self._source = source
-        self._hand: list[tuple[dict, Any]] = []
-        self._feeder: asyncio.Task | None = None
-        self._finalizer: weakref.finalize | None = None
-        self._stopped = False
+        self._async_items: AsyncIterator | None = None  # the source's, made on first use
+        self._items: Iterator | None = None
+        self._worker = Worker()
+        self._busy = self._stopped = False
+        weakref.finalize(self, self._worker.release)  # dropped unclosed: its thread ends now
+
+    @property
+    def lock(self) -> threading.Lock:
+        """Held by the worker through each step: hold it to see the model between two steps."""
+        return self._worker.lock
 
     async def __aenter__(self) -> Detection:
         return self
@@ -94,54 +106,65 @@ class Detection(AsyncIterator[Result]):
         await self.aclose()
 
     async def __anext__(self) -> Result:
+        if self._busy:
+            raise RuntimeError("this Detection is being iterated by another task")
         if self._stopped:
             raise StopAsyncIteration
-        if self._feeder is None:
-            self._start()
+        if self.unread:
+            return self.unread.pop(0)
+        self._busy = True
         try:
-            result = await self.stream._next()
-        except BaseException:  # cancelled, or the machinery failed: account for every sample
-            await self.aclose()
+            return await self._next()
+        except BaseException:  # ended, failed or cancelled: no thread waits for a next step
+            self._worker.release()
             raise
-        if result is not None:
-            return result
-        assert self._feeder is not None
-        self._release()
-        await self._feeder  # every result read: raise what the source raised, if anything
-        raise StopAsyncIteration
+        finally:
+            self._busy = False
 
     async def aclose(self) -> None:
-        """Stop after the step in progress; fill ``unread`` and ``unprocessed``."""
-        if self._stopped or self._feeder is None:
-            self._stopped = True
-            return
-        self._release()
-        self._feeder.cancel()
-        cancelled = await settle(self._feeder)
-        if not self._feeder.cancelled():
-            self._feeder.exception()  # the consumer stopped first: the source's error is moot
-        try:
-            await self.stream.abort()
-        except asyncio.CancelledError:
-            cancelled = True  # abort() completed its work all the same
-        self.unprocessed = [*self.stream.unprocessed, *self._hand]
-        self.unread = self.stream._take_unread()
-        if cancelled:
-            raise asyncio.CancelledError
-
-    def _start(self) -> None:
-        stream = self.stream
-        stream.start()
-        stream._n_readers += 1
-        loop = asyncio.get_running_loop()
-        self._feeder = feeder = loop.create_task(_feed(self._source, stream, self._hand))
-        self._finalizer = weakref.finalize(self, _abandon, loop, feeder, stream)
-
-    def _release(self) -> None:
+        """Stop: read nothing more from the source and end the worker thread."""
+        if self._busy:
+            raise RuntimeError(
+                "aclose(): this Detection is being iterated by another task; cancel that task"
+            )
         self._stopped = True
-        self.stream._n_readers -= 1
-        if self._finalizer is not None:
-            self._finalizer.detach()
+        self._worker.release()
+
+    async def save(self, path: Any, **options: Any) -> None:
+        """Save the model (its ``save(path, **options)``) between two steps, off the loop."""
+        await save_model(self._worker, self.model, path, **options)
+        if self._stopped:
+            self._worker.release()
+
+    async def _next(self) -> Result:
+        try:
+            x, y = sample(await self._take())
+        except asyncio.CancelledError:
+            raise  # nothing was taken: iterating again goes on
+        except BaseException:  # the source ended or failed, or gave what is not a sample
+            self._stopped = True
+            raise
+        index = self.n_processed
+        result, cancelled = await take_step(self._worker, self.model, index, x, y, self.learn)
+        self.n_processed += 1
+        self.n_failed += result.error is not None
+        if cancelled:
+            self.unread.append(result)
+            raise asyncio.CancelledError
+        return result
+
+    async def _take(self) -> Any:
+        """The source's next item (StopAsyncIteration at its end)."""
+        if isinstance(self._source, AsyncIterable):
+            if self._async_items is None:
+                self._async_items = aiter(self._source)
+            return await anext(self._async_items)
+        if self._items is None:
+            self._items = iter(self._source)
+        try:
+            return next(self._items)
+        except StopIteration:
+            raise StopAsyncIteration from None
 
 
 def detect(
@@ -150,21 +173,20 @@ def detect(
     *,
     threshold: Callable[[Any], Any] | None = None,
     learn: bool = True,
-    max_pending: int = 64,
 ) -> Detection:
     """Score then learn each sample of ``source``, yielding a :class:`Result` per sample.
 
     ``source`` yields dicts ``x`` or pairs ``(x, y)``; an async iterable (a socket, a queue) or a
-    plain one (read on the loop: keep it in memory). The model runs off the loop, in one worker
-    thread; reading ``source`` is paused while ``max_pending`` results are unread. A sample
+    plain one (read on the loop: keep it in memory). A sample is taken from ``source`` only when
+    the next result is asked for, and its step runs off the loop, in a worker thread. A sample
     whose step fails yields a result holding the error and the stream goes on; an item that is
-    not a sample ends the iteration with ``TypeError``, as an error raised by ``source`` does,
-    after the results of the samples before it.
+    not a sample ends the iteration with ``TypeError``, as an error raised by ``source`` does.
 
-    When the consumer stops early (cancellation, ``aclose()``), the step in progress completes
-    and nothing else is processed or read: the model stays consistent, and the returned
-    :class:`Detection` keeps what was taken from the source but not yielded (``unread``,
-    ``unprocessed``). Parameters are those of :class:`StreamDetector`.
+    However the consumer stops (``break``, an exception, a cancellation, ``aclose()``), every
+    sample taken from ``source`` was processed once and its result yielded or kept in the
+    returned :class:`Detection`'s ``unread``; nothing more is read from ``source``, and nothing
+    is left running. ``model`` (None: a :class:`~streamad.Monitor`) and ``threshold`` are as in
+    :class:`StreamDetector`; ``learn=False`` scores without learning.
 
     Examples
     --------
@@ -178,12 +200,11 @@ def detect(
     >>> async def main():
     ...     model = RollingDetector(window_size=4, hidden_size=4)
     ...     sigma = functools.partial(SigmaThreshold, k=3.0, warmup=20)
-    ...     return [r async for r in detect(samples(), model, threshold=sigma, max_pending=8)]
+    ...     return [r async for r in detect(samples(), model, threshold=sigma)]
     >>> results = asyncio.run(main())
     >>> [(r.index, r.alarm.features[0]) for r in results if r.is_alarm]
     [(55, 'b')]
     >>> print(results[55].alarm)
     ALARM score 11.3 > threshold 2.04: b 94%, a 6%
     """
-    stream = StreamDetector(model, threshold=threshold, learn=learn, max_pending=max_pending)
-    return Detection(source, stream)
+    return Detection(source, prepare(model, threshold), learn)

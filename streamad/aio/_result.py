@@ -4,21 +4,28 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from river import anomaly, compose
 
 from streamad.thresholds.alarm import Alarm, explain
 
-__all__ = ["Result", "default_model", "failed", "run_step"]
+if TYPE_CHECKING:
+    from streamad.aio._worker import Worker
+
+__all__ = ["Result", "failed", "prepare", "run_step", "take_step"]
 
 
-def default_model() -> Any:
-    """The model of a stream given none: the whole chain, :class:`~streamad.Monitor`."""
-    from streamad.monitor import Monitor
+def prepare(model: Any, threshold: Callable[[Any], Any] | None) -> Any:
+    """The model a stream runs: ``model`` (given none, the whole chain, a
+    :class:`~streamad.Monitor`) wrapped by the ``threshold`` factory, if any."""
+    if model is None:
+        from streamad.monitor import Monitor
 
-    return Monitor()
+        model = Monitor()
+    return model if threshold is None else threshold(model)
 
 
 @dataclass(frozen=True)
@@ -146,3 +153,17 @@ def run_step(model: Any, x: dict, learn: bool) -> Alarm | Exception:
         return step(model, x, learn)
     except Exception as error:
         return error
+
+
+async def take_step(
+    worker: Worker, model: Any, index: int, x: dict, y: Any, learn: bool
+) -> tuple[Result, bool]:
+    """Sample ``index``'s step run by ``worker``, completed even if cancelled meanwhile.
+
+    Returns its :class:`Result` and whether a cancellation arrived (the caller keeps the
+    result, then raises it).
+    """
+    outcome, cancelled = await worker.call(run_step, model, x, learn)
+    if isinstance(outcome, Alarm):
+        return Result(index, x, y, outcome), cancelled
+    return failed(index, x, y, outcome), cancelled

@@ -3,28 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
-import contextlib
+import threading
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
-import torch
+from streamad.aio._result import Result, prepare, take_step
+from streamad.aio._worker import Worker, save_model, settle
 
-from streamad.aio._result import Alarm, Result, default_model, failed, run_step
-
-__all__ = ["StreamDetector", "settle"]
-
-
-async def settle(awaitable: asyncio.Future) -> bool:
-    """Wait until ``awaitable`` is done, whatever cancellations arrive; True if one did."""
-    cancelled = False
-    while not awaitable.done():
-        try:
-            await asyncio.wait([awaitable])
-        except asyncio.CancelledError:
-            cancelled = True
-    return cancelled
+__all__ = ["StreamDetector"]
 
 
 class StreamDetector:
@@ -35,9 +22,9 @@ class StreamDetector:
     whose step raises gets a :class:`Result` holding the error and the stream goes on.
 
     Backpressure: at most ``max_pending`` samples are accepted but not yet read from
-    :meth:`results`; :meth:`submit` waits beyond that, so read the results in another task while
-    submitting (as below). A ``submit`` that would wait while no :meth:`results` reader is open
-    raises ``RuntimeError`` instead of waiting forever.
+    :meth:`results`; :meth:`submit` waits beyond that, as ``asyncio.Queue.put`` does, until a
+    reader takes a result or the stream is stopped. So read the results in another task while
+    submitting (as below); a reader that starts late gets every result, from the first.
 
     Stopping: :meth:`close` stops accepting and lets every accepted sample through (each is
     scored and learned exactly once; :meth:`results` yields them all). :meth:`abort` stops after
@@ -45,14 +32,22 @@ class StreamDetector:
     with those of the samples processed before; the samples accepted but not processed are
     returned (and kept in ``unprocessed``). So every accepted sample is either in
     :meth:`results` or in ``unprocessed``, exactly once; the samples whose results carry an
-    error were not learned (see :class:`Result`).
+    error were not learned (see :class:`Result`). Once stopped, the stream has no task and its
+    thread ends; ``async with`` stops it on leaving the block. (An open stream left idle keeps
+    its task, but lets its thread go after half a second.)
+
+    Saving: :meth:`save` saves the model between two samples, without blocking the loop. The
+    worker runs each step holding ``lock``, so ``with stream.lock: model.save(path)`` is
+    consistent too, from any thread (it waits for the step in progress, so from the loop it
+    blocks it that long). A plain ``model.save(path)`` while the stream runs is not: it may
+    catch the model in the middle of a step.
 
     Parameters
     ----------
     model
         A River anomaly detector, pipeline or threshold filter, or any object with
         ``score_one`` and ``learn_one`` (and optionally ``classify``, ``threshold``,
-        ``feature_errors``); it is trained in place. None: a ``RollingDetector()``.
+        ``feature_errors``); it is trained in place. None: a :class:`~streamad.Monitor`.
     threshold
         A factory wrapping ``model`` in a threshold filter, e.g. ``functools.partial(
         SigmaThreshold, k=2)``.
@@ -91,8 +86,7 @@ class StreamDetector:
     ) -> None:
         if max_pending < 1:
             raise ValueError(f"max_pending must be at least 1, got {max_pending}")
-        model = default_model() if model is None else model
-        self.model = model if threshold is None else threshold(model)
+        self.model = prepare(model, threshold)
         self.learn = learn
         self.max_pending = max_pending
         self.n_accepted = self.n_processed = self.n_failed = 0
@@ -100,11 +94,16 @@ class StreamDetector:
         self._pending: deque[tuple[int, dict, Any]] = deque()  # accepted, not yet processed
         self._done: deque[Result] = deque()  # processed, not yet read
         self._n_read = 0
-        self._n_readers = 0
         self._closed = self._aborted = self._finished = False
         self._error: BaseException | None = None
         self._pump: asyncio.Task | None = None
         self._changed = asyncio.Event()
+        self._worker = Worker()
+
+    @property
+    def lock(self) -> threading.Lock:
+        """Held by the worker through each step: hold it to see the model between two steps."""
+        return self._worker.lock
 
     async def __aenter__(self) -> StreamDetector:
         self.start()
@@ -120,9 +119,6 @@ class StreamDetector:
         """Start the worker (``async with`` and :meth:`submit` do it)."""
         if self._pump is not None or self._finished:
             return
-        self._executor = concurrent.futures.ThreadPoolExecutor(  # torch threads as the caller's
-            1, "streamad-detector", torch.set_num_threads, (torch.get_num_threads(),)
-        )
         self._pump = asyncio.get_running_loop().create_task(self._run())
 
     async def submit(self, x: Mapping, y: Any = None) -> None:
@@ -134,19 +130,8 @@ class StreamDetector:
         if self._closed:
             raise RuntimeError("this stream is closed: it accepts no more samples")
         self.start()
-        looked_around = False
         while self.n_accepted - self._n_read >= self.max_pending:
-            if self._n_readers == 0:
-                if looked_around:
-                    raise RuntimeError(
-                        f"max_pending ({self.max_pending}) results are unread and nothing reads "
-                        "results(): read them in another task while submitting, or raise "
-                        "max_pending"
-                    )
-                looked_around = True  # a reader task just created gets one turn to start
-                await asyncio.sleep(0)
-            else:
-                await self._changed.wait()
+            await self._changed.wait()  # a reader, however late, makes room
             if self._closed:
                 raise RuntimeError("this stream was closed before the sample could be accepted")
         self._pending.append((self.n_accepted, dict(x), y))
@@ -172,7 +157,8 @@ class StreamDetector:
         The step in progress completes even if this call is cancelled meanwhile (it then raises
         ``CancelledError`` once the worker has stopped; ``unprocessed`` holds the samples).
         """
-        self._halt()
+        self._aborted = True  # the worker stops after its step in progress
+        self.end_input()
         cancelled = await settle(self._pump) if self._pump is not None else False
         left = [(x, y) for _, x, y in self._pending]
         self._pending.clear()
@@ -184,31 +170,24 @@ class StreamDetector:
     async def results(self) -> AsyncIterator[Result]:
         """Results in the order the samples were accepted, until the input ends or an abort."""
         self.start()
-        self._n_readers += 1
-        try:
-            while (result := await self._next()) is not None:
-                yield result
-        finally:
-            self._n_readers -= 1
-            self._notify()  # a submit waiting for this reader must not wait forever
+        while (result := await self._next()) is not None:
+            yield result
 
-    # -- Internals shared with detect() ------------------------------------------------------
+    async def save(self, path: Any, **options: Any) -> None:
+        """Save the model (its ``save(path, **options)``) between two steps, off the loop.
+
+        It waits for the step in progress and runs before the next; a stream that is stopped,
+        or not started, saves all the same. ``options`` go to the model's ``save`` as they are.
+        """
+        await save_model(self._worker, self.model, path, **options)
+        if self._finished or self._pump is None:
+            self._worker.release()
+
+    # -- Internals ----------------------------------------------------------------------------
     def _notify(self) -> None:
         """Wake everything waiting for a change (a sample accepted, processed or read)."""
         self._changed.set()
         self._changed = asyncio.Event()
-
-    def _halt(self) -> None:
-        """Accept nothing more, and stop the worker after its step in progress."""
-        self._aborted = True
-        self.end_input()
-
-    def _take_unread(self) -> list[Result]:
-        """The results processed but not read, which are read by this call."""
-        unread = list(self._done)
-        self._done.clear()
-        self._n_read += len(unread)
-        return unread
 
     async def _next(self) -> Result | None:
         """The next result, once it is ready; None when there will be none."""
@@ -223,7 +202,6 @@ class StreamDetector:
         return self._done.popleft()
 
     async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
         try:
             while True:
                 while not (self._pending or self._closed):
@@ -231,14 +209,10 @@ class StreamDetector:
                 if self._aborted or not self._pending:
                     return
                 index, x, y = self._pending.popleft()
-                future = loop.run_in_executor(self._executor, run_step, self.model, x, self.learn)
-                cancelled = await settle(future)  # the step completes: the model stays whole
-                outcome = future.result()
-                if isinstance(outcome, Alarm):
-                    self._done.append(Result(index, x, y, outcome))
-                else:
-                    self._done.append(failed(index, x, y, outcome))
-                    self.n_failed += 1
+                step = take_step(self._worker, self.model, index, x, y, self.learn)
+                result, cancelled = await step  # the step completes: the model stays whole
+                self._done.append(result)
+                self.n_failed += result.error is not None
                 self.n_processed += 1
                 self._notify()
                 if cancelled:
@@ -249,5 +223,4 @@ class StreamDetector:
         finally:
             self._finished = True
             self._notify()
-            with contextlib.suppress(RuntimeError):
-                self._executor.shutdown(wait=False)
+            self._worker.release()
