@@ -25,6 +25,21 @@ def learn_inputs(guard: Guard, scaler: Any, x: dict, guarded: Guarded) -> tuple[
     return guard.last_reset
 
 
+def rebuilt(monitor: Any, added: list[str]) -> tuple[Any, Any]:
+    """A fresh detector on every feature the guard knows and a fresh threshold, both warmed on
+    the monitor's recent samples (features they lack at their mean, 0)."""
+    detector = monitor.detector_.clone()
+    filter_ = None if monitor.threshold is None else monitor.threshold(detector)
+    blank = dict.fromkeys(monitor.guard_.features, 0.0)
+    for z in monitor.recent_:
+        z = {**blank, **z}
+        score = detector.score_one(z)
+        detector.learn_one(z)
+        if filter_ is not None:
+            filter_.update_threshold(score)
+    return detector, filter_
+
+
 def records(X: Any) -> list:
     """The samples of a DataFrame or an iterable, as a list."""
     return X.to_dict(orient="records") if hasattr(X, "to_dict") else list(X)
@@ -46,6 +61,8 @@ def warm_start(monitor: Any, history: Any, epochs: int) -> Any:
             if not scored.guarded.imputed:
                 monitor.detector_.learn_one(scored.z)
                 monitor.n_learned += 1
+                if epoch == epochs - 1:
+                    monitor.recent_.append(scored.z)
                 if epoch == epochs - 1:
                     monitor._learn_score(scored.score, None, scored.guarded.x)
             else:
@@ -111,6 +128,11 @@ def learn_many(monitor: Any, X: Any, y: Any = None) -> None:
         above = finding is not None or monitor.above(score)
         skip.append(not monitor._judge(x, g, score, above, label))
         monitor.n_seen += 1
+    built = getattr(monitor.detector_, "features", None)
+    if built:  # features added in the block reach the rebuilt detector, not this one
+        zs = [{name: z[name] for name in built if name in z} for z in zs]
     if len(zs) > warm:
         stand_in = monitor.protect != "learning"
         monitor.detector_.learn_many(zs[warm:], skip=skip, stand_in=stand_in)
+        monitor.recent_.extend(z for z, s in zip(zs[warm:], skip, strict=True) if not s)
+    monitor._rebuild_if_added()

@@ -95,6 +95,8 @@ def get_state(monitor: Any) -> dict[str, Any]:
         "threshold": None if monitor.filter_ is None else monitor.filter_.get_state(),
         "calibration": None if monitor.calibration_ is None else monitor.calibration_.get_state(),
         "rules": None if monitor.rules_ is None else monitor.rules_.get_state(),
+        "schema": monitor.schema_.get_state(),
+        "recent": [[list(z), list(z.values())] for z in monitor.recent_],
         "counters": {name: getattr(monitor, name) for name in (*_COUNTERS, *_POLICY_COUNTERS)},
         "events": [[e.index, e.kind, e.message] for e in monitor.events],
     }
@@ -129,6 +131,12 @@ def from_state(cls: type, state: dict[str, Any], module: Any = None) -> Any:
         monitor.calibration_.set_state(state["calibration"])
     if monitor.rules_ is not None and state.get("rules") is not None:
         monitor.rules_.set_state(state["rules"])
+    if "schema" in state:  # older checkpoints: a fresh schema, knowing the guard's features
+        monitor.schema_.set_state(state["schema"])
+    monitor.schema_.known.update(guard.features)
+    monitor.schema_.expect(guard.features)
+    for names, values in state.get("recent", []):
+        monitor.recent_.append(dict(zip(map(str, names), map(float, values), strict=True)))
     counters = state["counters"]
     for name, value in counters.items():  # names from a file set only what they may
         if name in _COUNTERS:

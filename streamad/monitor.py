@@ -14,13 +14,15 @@ from streamad import _monitor_blocks, _monitor_state
 from streamad.calibrate import Percentile
 from streamad.detector import RollingDetector
 from streamad.guard import Guard, Guarded
-from streamad.policy import Event, Finding, Protection, Trust, ValueRules
+from streamad.policy import Event, Finding, Protection, Schema, Trust, ValueRules
 from streamad.thresholds import Alarm, RateThreshold, attribution
 
 __all__ = ["Event", "Monitor", "default_detector"]
 
 #: Samples after which block mode freezes the guard and scaler over a block.
 FROZEN_AFTER = _monitor_blocks.FROZEN_AFTER
+#: Recent samples (standardised, as the detector learned them) a rebuilt detector warms on.
+REBUILD_HISTORY = 1000
 _PARAMS = (
     "detector",
     "threshold",
@@ -141,6 +143,9 @@ class Monitor(anomaly.base.AnomalyDetector):
         self.context = context
         self.rules = rules
         self.trust_ = Trust(accept_after or 50)
+        self.schema_ = Schema(gone_after=accept_after or 50)
+        self.recent_: deque[dict] = deque(maxlen=REBUILD_HISTORY)
+        self._rebuild: list[str] = []  # features added: the detector is rebuilt after learning
         self.calibration_ = None if calibration is None else calibration()
         self.guard_ = Guard() if guard is None else guard.clone()
         self.scaler_ = preprocessing.StandardScaler()
@@ -212,7 +217,11 @@ class Monitor(anomaly.base.AnomalyDetector):
 
     def _score(self, x: Mapping) -> _Scored:
         guarded = self.guard_.guard_one(x)  # every check before anything changes
-        z = self.scaler_.transform_one(guarded.x)
+        self.schema_.check(x.keys())
+        z = self.schema_.ease(self.scaler_.transform_one(guarded.x))
+        built = getattr(self.detector_, "features", None)
+        if built and len(z) > len(built):  # a feature added: scored without it until rebuilt
+            z = {name: z[name] for name in built if name in z}
         score = 0.0 if self.warming_up else float(self.detector_.score_one(z))
         finding = None
         if self.rules_ is not None:
@@ -247,8 +256,10 @@ class Monitor(anomaly.base.AnomalyDetector):
             above = scored.finding is not None or self.above(scored.score)
             if self._judge(x, scored.guarded, scored.score, above, y):
                 self.detector_.learn_one(scored.z)
+                self.recent_.append(scored.z)
             else:
                 self._skip(scored.z)
+        self._rebuild_if_added()
         self.n_seen += 1
 
     def _warm_up(self, x: dict, guarded: Guarded, y: Any = None) -> None:
@@ -303,9 +314,28 @@ class Monitor(anomaly.base.AnomalyDetector):
         self.n_inputs += 1
         for name in _monitor_blocks.learn_inputs(self.guard_, self.scaler_, x, guarded):
             self._event("feature_reset", f"feature {name!r} changed level: relearning its scale")
+        missing = set(guarded.imputed) - set(guarded.implausible)
+        added, back = self.schema_.learn(guarded.x.keys(), missing)
+        built = getattr(self.detector_, "features", ())
+        self._rebuild += [name for name in added if built and name not in built]
+        for name in back:
+            self._event("feature_back", f"feature {name!r} is back: easing it in")
         if self.rules_ is not None:
             for message in self.rules_.learn(guarded.x, guarded.imputed):
                 self._event("feature_varies", message)
+
+    def _rebuild_if_added(self) -> None:
+        """A feature first seen mid-stream: the detector is rebuilt on every feature and warmed
+        on the recent samples (the new feature at its mean), its threshold with it."""
+        if not self._rebuild:
+            return
+        added, self._rebuild = sorted(set(self._rebuild)), []
+        self.detector_, self.filter_ = _monitor_blocks.rebuilt(self, added)
+        message = (
+            f"new feature(s) {added}: the detector is rebuilt on {len(self.guard_.features)} "
+            f"features, warmed on the last {len(self.recent_)} samples"
+        )
+        self._event("feature_added", message)
 
     def _event(self, kind: str, message: str) -> None:
         event = Event(self.n_seen, kind, message)
