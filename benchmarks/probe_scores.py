@@ -50,6 +50,12 @@ def frozen_ratio(window: np.ndarray, newest: np.ndarray, n: int = 1000) -> tuple
     return tuple(out)
 
 
+def _weighted_max(window: np.ndarray, newest: np.ndarray, weight: float) -> np.ndarray:
+    """The larger of the window's ratio and ``weight`` times the newest step's ratio."""
+    w, n = frozen_ratio(window, newest)
+    return np.maximum(w, weight * n)
+
+
 def _excess(window: np.ndarray, newest: np.ndarray, c: float) -> np.ndarray:
     """The window's ratio, plus the newest step's ratio where it exceeds ``c``."""
     w, n = frozen_ratio(window, newest)
@@ -58,6 +64,9 @@ def _excess(window: np.ndarray, newest: np.ndarray, c: float) -> np.ndarray:
 
 FUSIONS: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
     "window-ratio": lambda w, n: ratio(w, n)[0],
+    "max-frozen-n/2": lambda w, n: _weighted_max(w, n, 0.5),
+    "max-frozen-n/4": lambda w, n: _weighted_max(w, n, 0.25),
+    "max-frozen-n/8": lambda w, n: _weighted_max(w, n, 0.125),
     "window-frozen": lambda w, n: frozen_ratio(w, n)[0],
     "excess5": lambda w, n: _excess(w, n, 5.0),
     "excess10": lambda w, n: _excess(w, n, 10.0),

@@ -38,8 +38,9 @@ _PARAMS = (
 def default_detector() -> RollingDetector:
     """The detector of a default Monitor, chosen on the quality suite's held-out halves
     (``benchmarks/suite.py``, ``benchmarks/RESULTS.md``): the Srivastava module, SGD at lr
-    0.01 with the gradient norm clipped to 1, scored by the window's error."""
-    return RollingDetector(clip_grad=1.0)
+    0.01 with the gradient norm clipped to 1, scored in ``"fused"`` mode (the window's error
+    or the newest step's, on fixed scales)."""
+    return RollingDetector(clip_grad=1.0, score_mode="fused")
 
 
 class _Scored(NamedTuple):
