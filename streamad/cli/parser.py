@@ -8,7 +8,7 @@ import argparse
 from streamad.cli import options
 from streamad.cli.options import Parser, count, seconds
 
-__all__ = ["DEFAULTS_NOTE", "build_parser"]
+__all__ = ["DEFAULTS_NOTE", "KERNEL_NOTE", "build_parser"]
 
 #: What unset options mean; ``tests/cli/test_options.py`` checks it against streamad.Monitor().
 DEFAULTS_NOTE = """\
@@ -16,6 +16,14 @@ defaults: unset detector and threshold options keep those of streamad.Monitor():
 (module srivastava, window 10, hidden 30, lr 0.01, seed 42), the threshold sigma with k 2,
 accept-after 50; a StandardScaler and the input policy in front: missing, empty, NaN and inf
 values are imputed and counted, huge ones clipped."""
+
+#: What the first run on a machine does (streamad._kernels.warm, streamad._kernels.build).
+KERNEL_NOTE = """\
+first run: streamad's compiled kernel is built once for every later run, module and width (again
+after a reinstall), by a process of its own in the background: about 20 s on two cores. Until it
+is cached the NumPy kernel serves, several times slower, and a report leaves those samples out of
+its timings; a run that ends sooner does not wait for it. STREAMAD_KERNEL=compiled compiles in
+the foreground instead, STREAMAD_KERNEL=numpy never."""
 
 REPLAY_EPILOG = f"""\
 examples:
@@ -33,7 +41,9 @@ when it exceeds the threshold. Alarmed samples are not learned from. Data sets a
 files only. Ctrl-C stops the run and still writes the report, the JSON and the figure of what was
 read; so does an unreadable row (then with exit status 2).
 
-{DEFAULTS_NOTE}"""
+{DEFAULTS_NOTE}
+
+{KERNEL_NOTE}"""
 
 WATCH_EPILOG = f"""\
 examples:
@@ -56,7 +66,9 @@ learned, so the sender must send the stream again from its start. An --out file 
 the alarms of the samples learned, so each alarm is written once; alarms on stdout after the last
 checkpoint are written again (their "index" tells them apart).
 
-{DEFAULTS_NOTE}"""
+{DEFAULTS_NOTE}
+
+{KERNEL_NOTE}"""
 
 
 def _replay(commands: argparse._SubParsersAction) -> None:
