@@ -48,7 +48,7 @@ def _note_compiling(args: argparse.Namespace) -> None:
             "streamad's compiled kernel is not cached yet: it compiles in the background, once "
             "for every later run (about 20 s on two cores; it finishes after this run if need "
             "be); the NumPy kernel serves meanwhile, and the report's timings leave those "
-            "samples out"
+            "samples out (or say so, when it serves them all)"
         )
 
 
