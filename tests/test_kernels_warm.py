@@ -236,6 +236,12 @@ def test_an_empty_numba_cache_is_seen_without_compiling(tmp_path):
     assert not list(tmp_path.rglob("*.nbc"))  # nothing was compiled
 
 
+def test_the_compile_process_imports_neither_torch_nor_the_modules(tmp_path):
+    code = "import sys, streamad._kernels.build as b; print(*(m in sys.modules for m in {m!r}))"
+    code = code.format(m=("torch", "streamad.modules"))
+    assert _python(code, tmp_path).stdout.split() == ["False", "False"]
+
+
 def test_one_compile_at_a_time_and_the_lock_goes_with_its_process(tmp_path):
     """A compile started while another process holds the lock ends at once, compiling nothing;
     a lock whose process was killed is free again (no stale lock)."""
