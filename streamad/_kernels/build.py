@@ -13,7 +13,7 @@ One compile at a time: the compiling process holds an exclusive lock on
 system's (``flock``; ``msvcrt.locking`` on Windows), so it goes with the process that holds it: a
 compile that crashed or was killed leaves no stale lock behind, and one that has not ended after
 :data:`DEADLINE_S` is taken to hang and ends itself. What it printed is kept in
-``streamad-compile.log`` beside the lock.
+``streamad-compile.log`` beside the lock (appended to).
 """
 
 from __future__ import annotations

@@ -108,9 +108,11 @@ def where(compiled: Any = None) -> str:
 def start_build() -> subprocess.Popen | None:
     """Start :mod:`streamad._kernels.build` in a process of its own session, detached from
     this one (no terminal, its output in ``streamad-compile.log``), importing this copy of
-    streamad; None when it cannot start."""
+    streamad; None when it cannot start (nothing to cache into, an interpreter embedded in
+    another program, or the start failing)."""
     folder = build.cache_dir()
-    if folder is None:
+    name = os.path.basename(sys.executable or "").lower()
+    if folder is None or not name.startswith(("python", "pypy")):  # (not in an embedding app)
         return None
     root = str(Path(__file__).resolve().parents[2])  # the folder holding this streamad
     path = os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))
@@ -121,7 +123,7 @@ def start_build() -> subprocess.Popen | None:
         options = {"creationflags": flags}
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        with open(folder / build.LOG, "wb") as log:
+        with open(folder / build.LOG, "ab") as log:  # (appended: another may be compiling)
             return subprocess.Popen(
                 [sys.executable, "-m", "streamad._kernels.build"],
                 stdin=subprocess.DEVNULL,
