@@ -23,6 +23,10 @@ def _run(argv: Sequence[str] | None) -> int:
         from streamad.cli.watch import watch
 
         return watch(args)
+    if args.command == "warm":
+        from streamad.cli.warm import warm
+
+        return warm(args)
     from streamad.cli.replay import replay
 
     return replay(args)

@@ -1,5 +1,5 @@
-"""The ``streamad`` argument parser: ``replay`` and ``watch``. Builds in milliseconds: it imports
-no model code (checked by ``tests/cli/test_fast_start.py``)."""
+"""The ``streamad`` argument parser: ``replay``, ``watch`` and ``warm``. Builds in milliseconds: it
+imports no model code (checked by ``tests/cli/test_fast_start.py``)."""
 
 from __future__ import annotations
 
@@ -22,8 +22,9 @@ KERNEL_NOTE = """\
 first run: streamad's compiled kernel is built once for every later run, module and width (again
 after a reinstall), by a process of its own in the background: about 20 s on two cores. Until it
 is cached the NumPy kernel serves, several times slower, and a report leaves those samples out of
-its timings; a run that ends sooner does not wait for it. STREAMAD_KERNEL=compiled compiles in
-the foreground instead, STREAMAD_KERNEL=numpy never."""
+its timings; a run that ends sooner does not wait for it. `streamad warm` compiles it now and
+waits; STREAMAD_KERNEL=compiled compiles in the foreground of each run that needs it instead,
+STREAMAD_KERNEL=numpy never."""
 
 REPLAY_EPILOG = f"""\
 examples:
@@ -160,6 +161,19 @@ def _watch(commands: argparse._SubParsersAction) -> None:
     add("--resume", action="store_true", help="continue from --checkpoint if it exists")
 
 
+def _warm(commands: argparse._SubParsersAction) -> None:
+    commands.add_parser(
+        "warm",
+        help="compile streamad's kernel into numba's cache now (before a first run)",
+        description=(
+            "Compile streamad's kernel into numba's cache and wait for it (or for the compile\n"
+            "another process is running), so that every later run loads it."
+        ),
+        epilog=KERNEL_NOTE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``streamad`` command."""
     from streamad import __version__
@@ -173,4 +187,5 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     _replay(commands)
     _watch(commands)
+    _warm(commands)
     return parser
