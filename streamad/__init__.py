@@ -7,13 +7,19 @@ whole chain in one object: guard (:class:`Guard`, the input policy) → scaler (
 imported on demand so that matplotlib stays optional.
 
 Every name below is imported on first use (PEP 562), so that ``import streamad`` — and with it
-the ``streamad`` command's ``--help`` — does not load torch and River.
+the ``streamad`` command's ``--help`` — does not load torch and River. River's data sets and
+stream readers (and with them scikit-learn) load when used, not when River does
+(:mod:`streamad._deferred`).
 """
 
 from __future__ import annotations
 
 import importlib
 from typing import TYPE_CHECKING, Any
+
+from streamad import _deferred
+
+_deferred.install()  # (before anything imports River; it imports nothing itself)
 
 __version__ = "0.1.0"
 

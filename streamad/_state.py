@@ -102,12 +102,16 @@ def get_state(det: Any) -> dict[str, Any]:
         "score_stats": [*map(float, det._score_sums), int(det._score_count)],
     }
     if det.module_ is not None:
-        assert det.optimizer_ is not None
-        # copies: the snapshot must not change as the detector goes on learning
+        # copies: the snapshot must not change as the detector goes on learning. An optimizer
+        # never built (the kernel's plain SGD needs none) is saved as None: building one to
+        # save its fresh state would import torch._dynamo (a second or more, at the first save)
+        optimizer = det._optimizer
         state["module_state"] = {
             k: v.detach().cpu().clone() for k, v in det.module_.state_dict().items()
         }
-        state["optimizer_state"] = copy.deepcopy(det.optimizer_.state_dict())
+        state["optimizer_state"] = (
+            None if optimizer is None else copy.deepcopy(optimizer.state_dict())
+        )
         state["window"] = {
             "buffer": torch.from_numpy(det._window.buffer.copy()),
             "position": det._window.position,
@@ -162,9 +166,14 @@ def from_state(cls: type, state: dict[str, Any], module: Any = None):
     if "module_state" in state:
         with limits.bounded():
             det._init(dict.fromkeys(state["features"], 0.0))
-        assert det.module_ is not None and det.optimizer_ is not None
+        assert det.module_ is not None
         det.module_.load_state_dict(state["module_state"])
-        det.optimizer_.load_state_dict(copy.deepcopy(state["optimizer_state"]))
+        if state["optimizer_state"] is not None:
+            assert det.optimizer_ is not None
+            det.optimizer_.load_state_dict(copy.deepcopy(state["optimizer_state"]))
+        elif isinstance(det.lr, bool) or not isinstance(det.lr, int | float) or det.lr < 0:
+            # (never built, and built fresh on demand; what building it would check)
+            raise ValueError(f"invalid learning rate {det.lr!r}")
         window = RingWindow(det.window_size, len(det.features))
         window.buffer[:] = state["window"]["buffer"].numpy()
         window.position = state["window"]["position"]

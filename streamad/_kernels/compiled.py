@@ -10,7 +10,8 @@ hidden state, the code (optionally mapped by a linear ``project``), drives a dec
   its reversed outputs optionally read by an ``upper`` LSTM stack (Sutskever);
 
 optionally followed by a linear ``head`` (Stacked). ``params`` is a tuple of the module's
-parameters as 2-D float32 arrays (biases as (1, n)), shared with torch; ``plan`` (int64) says
+parameters as 2-D float32 arrays (biases as (1, n)), shared with torch, and handed to the entry
+points as one table (:mod:`streamad._kernels.views`); ``plan`` (int64) says
 where each part's parameters are: ``[n_encoder, n_decoder, n_upper, decoder kind, project,
 feedback, head, lstm_0, lstm_1, ...]`` (-1 for a part that is absent; each ``lstm_k`` is the
 index of a layer's ``weight_ih``, followed by ``weight_hh``, ``bias_ih`` and ``bias_hh``).
@@ -42,6 +43,7 @@ from streamad._kernels.layouts import (
     REVERSED,
 )
 from streamad._kernels.store import layer_views, offsets, prepared, prepared_size
+from streamad._kernels.views import views
 
 F32 = np.float32
 
@@ -146,10 +148,11 @@ def forward(params, plan, windows, keep):
     (flat: the parameters transposed, then one row per window, a single reused row when not
     ``keep``).
 
-    The parameters' tuple becomes a list here: everything below is compiled once for every
-    module, whatever its number of parameters.
+    ``params`` is the parameters' table (:mod:`streamad._kernels.views`), made a list of
+    arrays here: this entry point and everything below compile once for every module, whatever
+    its number of parameters.
     """
-    return forward_all([p for p in params], plan, windows, keep)
+    return forward_all(views(params), plan, windows, keep)
 
 
 @jit

@@ -25,6 +25,7 @@ from streamad._kernels.layouts import (
     SELF_FED,
 )
 from streamad._kernels.store import layer_views, offsets, prepared, prepared_size
+from streamad._kernels.views import views
 
 F32 = np.float32
 
@@ -209,8 +210,8 @@ def gradients(params, plan, windows, x_hat, store):
 @jit
 def learn(params, grads, plan, windows, x_hat, store, lr, max_norm, keep):
     """One SGD step on the batch's mean squared error (see ``sgd_step``); returns the
-    gradient's norm, and with ``keep`` leaves the gradient in ``grads``. (Tuples in, lists
-    below: see ``compiled.forward``.)"""
-    ps = [p for p in params]
+    gradient's norm, and with ``keep`` leaves the gradient in ``grads``. (Tables of the
+    parameters and their gradients in, lists below: see ``compiled.forward``.)"""
+    ps = views(params)
     g_t = gradients(ps, plan, windows, x_hat, store)
-    return sgd_step(ps, g_t, lr, max_norm, [g for g in grads], keep)
+    return sgd_step(ps, g_t, lr, max_norm, views(grads), keep)

@@ -14,6 +14,7 @@ from streamad._kernels.cells import add_row, put
 from streamad._kernels.compiled import window_forward
 from streamad._kernels.layouts import LSTMS
 from streamad._kernels.store import offsets, prepared, prepared_size
+from streamad._kernels.views import views
 
 F32 = np.float32
 
@@ -24,8 +25,9 @@ def score_sequence(params, plan, seq, size):
     :func:`forward` gives them), and the reconstruction (size, F) of the last one.
 
     Replay: nothing is kept to learn from, and the first encoder layer's input term of each
-    row is computed once, not once for every window that holds the row."""
-    return score_all([p for p in params], plan, seq, size)
+    row is computed once, not once for every window that holds the row. ``params``: the
+    parameters' table (:mod:`streamad._kernels.views`)."""
+    return score_all(views(params), plan, seq, size)
 
 
 @jit

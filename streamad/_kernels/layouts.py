@@ -2,18 +2,19 @@
 
 :func:`layout_of` names a module's parameters in the order the compiled code takes them and
 builds its ``plan`` (see :mod:`streamad._kernels.compiled`); it reads the module's structure
-only, never its weights.
+only, never its weights. Importing this module imports neither torch nor the modules (the
+background compile, :mod:`streamad._kernels.build`, needs the plan's fields only).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
-from torch import nn
 
-from streamad.modules import Cho, Srivastava, Stacked, Sutskever
+if TYPE_CHECKING:
+    from torch import nn
 
 # decoder kinds, and the fields of a plan (the LSTM layers' indices follow the last)
 REPEAT, REVERSED, SELF_FED = 0, 1, 2
@@ -65,6 +66,8 @@ def _build(
 
 def layout_of(module: nn.Module) -> Layout:
     """The layout of one of streamad's four modules (an exact instance of its class)."""
+    from streamad.modules import Cho, Srivastava, Stacked, Sutskever
+
     if isinstance(module, Sutskever):
         cell = [f"cell.{kind}" for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
         upper = _lstm("upper", module.upper) if module.upper is not None else []

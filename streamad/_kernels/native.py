@@ -1,14 +1,15 @@
 """The compiled kernel of one module: its parameters as the compiled code takes them.
 
 Importing this module imports numba (about half a second); nothing is compiled until the first
-forward pass (see :mod:`streamad._kernels._jit`).
+forward pass (see :mod:`streamad._kernels._jit`). The compiled code takes the parameters as a
+table of addresses (:mod:`streamad._kernels.views`): a ``Compiled`` keeps the arrays alive.
 """
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 from torch import nn
@@ -17,6 +18,7 @@ from streamad._kernels.compiled import forward
 from streamad._kernels.compiled_learn import learn
 from streamad._kernels.compiled_replay import score_sequence
 from streamad._kernels.layouts import LSTMS, layout_of
+from streamad._kernels.views import table
 from streamad._kernels.warm import foreground_ok, ready
 
 __all__ = ["Compiled", "Trace", "foreground_ok", "ready"]
@@ -37,7 +39,7 @@ class Compiled:
     """Forward pass and SGD step of ``module`` through the compiled encoder-decoder.
 
     ``params`` maps the module's parameter names to NumPy views of its tensors: the compiled
-    code reads and updates torch's own memory.
+    code reads and updates torch's own memory, through their addresses (the views stay here).
     """
 
     def __init__(self, module: nn.Module, params: Mapping[str, np.ndarray]) -> None:
@@ -45,33 +47,26 @@ class Compiled:
         self.names = layout.names
         self.plan = layout.plan
         self.shapes = [params[name].shape for name in layout.names]
-        self.weights = tuple(np.atleast_2d(params[name]) for name in layout.names)
-        self.grads = tuple(np.zeros_like(w) for w in self.weights)
+        self._use(
+            tuple(np.atleast_2d(params[name]) for name in layout.names),
+            tuple(np.zeros_like(np.atleast_2d(params[name])) for name in layout.names),
+        )
+
+    def _use(self, weights: tuple[np.ndarray, ...], grads: tuple[np.ndarray, ...]) -> None:
+        """Run on ``weights`` (kept here, alive, for the tables' addresses) and ``grads``."""
+        self.weights, self.grads = weights, grads
+        self._weights, self._grads = table(weights), table(grads)
 
     def copy(self) -> Compiled:
-        """The same kernel on copies of the parameters (to compile on, in another thread)."""
+        """The same kernel on copies of the parameters."""
         twin = copy.copy(self)
-        twin.weights = tuple(w.copy() for w in self.weights)
-        twin.grads = tuple(np.zeros_like(w) for w in self.weights)
+        weights = tuple(w.copy() for w in self.weights)
+        twin._use(weights, tuple(np.zeros_like(w) for w in weights))
         return twin
-
-    def _probe(self) -> np.ndarray:
-        """Two steps of one window of zeros (T, B, F), to compile or type the entry points on."""
-        return np.zeros((2, 1, self.weights[self.plan[LSTMS]].shape[1]), dtype=F32)
-
-    def examples(self) -> list[tuple[Any, tuple]]:
-        """Each compiled entry point with arguments of the types a detector passes it."""
-        windows, store = self._probe(), np.zeros(0, dtype=F32)
-        args = (self.weights, self.grads, self.plan, windows, windows, store, 0.0, -1.0, False)
-        return [
-            (forward, (self.weights, self.plan, windows, True)),
-            (learn, args),
-            (score_sequence, (self.weights, self.plan, windows[:, 0].copy(), 2)),
-        ]
 
     def warm_up(self) -> None:
         """Compile every entry point (or load it from numba's cache) by running it once."""
-        windows = self._probe()
+        windows = np.zeros((2, 1, self.weights[self.plan[LSTMS]].shape[1]), dtype=F32)
         x_hat, trace = self.forward(windows)
         self.step(windows, x_hat, trace, 0.0, None)
         self.score_sequence(windows[:, 0].copy(), 2)
@@ -83,9 +78,7 @@ class Compiled:
 
     def forward(self, windows: np.ndarray, keep: bool = True) -> tuple[np.ndarray, Trace]:
         """Reconstructions of ``windows`` (T, B, F) and the trace to learn from (``keep``)."""
-        if not windows.flags.c_contiguous:
-            windows = np.ascontiguousarray(windows)
-        x_hat, errors, store = forward(self.weights, self.plan, windows, keep)
+        x_hat, errors, store = forward(self._weights, self.plan, _plain(windows), bool(keep))
         return x_hat, Trace(store, errors[0], errors[1], keep)
 
     def score_sequence(
@@ -94,7 +87,7 @@ class Compiled:
         """The errors of every window ``seq[b : b + size]`` of rows (n, F), weights frozen:
         (mean squared error, that of the newest step alone), then the reconstruction
         (size, F) of the last window."""
-        errors, last = score_sequence(self.weights, self.plan, np.ascontiguousarray(seq), size)
+        errors, last = score_sequence(self._weights, self.plan, _plain(seq), int(size))
         return errors[0], errors[1], last
 
     def step(
@@ -110,11 +103,9 @@ class Compiled:
         keeps the gradient for :meth:`gradients` with ``keep_gradient``)."""
         if not trace.kept:
             raise RuntimeError("this forward pass kept no trace to learn from (keep=False)")
-        if not windows.flags.c_contiguous:
-            windows = np.ascontiguousarray(windows)
         clip = -1.0 if max_norm is None else float(max_norm)
-        args = (self.weights, self.grads, self.plan, windows, x_hat, trace.store)
-        return float(learn(*args, lr, clip, keep_gradient))
+        args = (self._weights, self._grads, self.plan, _plain(windows), _plain(x_hat), trace.store)
+        return float(learn(*args, float(lr), clip, bool(keep_gradient)))
 
     def gradients(self) -> dict[str, np.ndarray]:
         """The gradient of the last step taken with ``keep_gradient``, by parameter name, in
@@ -123,3 +114,11 @@ class Compiled:
             name: grad.reshape(shape)
             for name, grad, shape in zip(self.names, self.grads, self.shapes, strict=True)
         }
+
+
+def _plain(a: np.ndarray) -> np.ndarray:
+    """``a`` as the compiled code's one signature takes it: a writable C-contiguous float32
+    array (a copy only when it is not one already)."""
+    if a.dtype == F32 and a.flags.c_contiguous and a.flags.writeable:
+        return a
+    return np.array(a, dtype=F32, order="C")

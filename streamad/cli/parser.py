@@ -1,5 +1,5 @@
-"""The ``streamad`` argument parser: ``replay`` and ``watch``. Builds in milliseconds: it imports
-no model code (checked by ``tests/cli/test_fast_start.py``)."""
+"""The ``streamad`` argument parser: ``replay``, ``watch`` and ``warm``. Builds in milliseconds: it
+imports no model code (checked by ``tests/cli/test_fast_start.py``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import argparse
 from streamad.cli import options
 from streamad.cli.options import Parser, count, seconds
 
-__all__ = ["DEFAULTS_NOTE", "build_parser"]
+__all__ = ["DEFAULTS_NOTE", "KERNEL_NOTE", "build_parser"]
 
 #: What unset options mean; ``tests/cli/test_options.py`` checks it against streamad.Monitor().
 DEFAULTS_NOTE = """\
@@ -16,6 +16,15 @@ defaults: unset detector and threshold options keep those of streamad.Monitor():
 (module srivastava, window 10, hidden 30, lr 0.01, seed 42), the threshold sigma with k 2,
 accept-after 50; a StandardScaler and the input policy in front: missing, empty, NaN and inf
 values are imputed and counted, huge ones clipped."""
+
+#: What the first run on a machine does (streamad._kernels.warm, streamad._kernels.build).
+KERNEL_NOTE = """\
+first run: streamad's compiled kernel is built once for every later run, module and width (again
+after a reinstall), by a process of its own in the background: about 20 s on two cores. Until it
+is cached the NumPy kernel serves, several times slower, and a report leaves those samples out of
+its timings; a run that ends sooner does not wait for it. `streamad warm` compiles it now and
+waits; STREAMAD_KERNEL=compiled compiles in the foreground of each run that needs it instead,
+STREAMAD_KERNEL=numpy never."""
 
 REPLAY_EPILOG = f"""\
 examples:
@@ -33,7 +42,9 @@ when it exceeds the threshold. Alarmed samples are not learned from. Data sets a
 files only. Ctrl-C stops the run and still writes the report, the JSON and the figure of what was
 read; so does an unreadable row (then with exit status 2).
 
-{DEFAULTS_NOTE}"""
+{DEFAULTS_NOTE}
+
+{KERNEL_NOTE}"""
 
 WATCH_EPILOG = f"""\
 examples:
@@ -56,7 +67,9 @@ learned, so the sender must send the stream again from its start. An --out file 
 the alarms of the samples learned, so each alarm is written once; alarms on stdout after the last
 checkpoint are written again (their "index" tells them apart).
 
-{DEFAULTS_NOTE}"""
+{DEFAULTS_NOTE}
+
+{KERNEL_NOTE}"""
 
 
 def _replay(commands: argparse._SubParsersAction) -> None:
@@ -148,6 +161,19 @@ def _watch(commands: argparse._SubParsersAction) -> None:
     add("--resume", action="store_true", help="continue from --checkpoint if it exists")
 
 
+def _warm(commands: argparse._SubParsersAction) -> None:
+    commands.add_parser(
+        "warm",
+        help="compile streamad's kernel into numba's cache now (before a first run)",
+        description=(
+            "Compile streamad's kernel into numba's cache and wait for it (or for the compile\n"
+            "another process is running), so that every later run loads it."
+        ),
+        epilog=KERNEL_NOTE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``streamad`` command."""
     from streamad import __version__
@@ -161,4 +187,5 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     _replay(commands)
     _watch(commands)
+    _warm(commands)
     return parser

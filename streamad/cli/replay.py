@@ -37,6 +37,21 @@ def _check_outputs(args: argparse.Namespace) -> None:
             fail("--png needs matplotlib: pip install 'streamad[plot]'")
 
 
+def _note_compiling(args: argparse.Namespace) -> None:
+    """Say so when the compiled kernel is not in numba's cache yet (the first run on a
+    machine): it compiles in a process of its own meanwhile, and the timings leave those
+    samples out."""
+    from streamad.evaluate._compiling import compiling
+
+    if compiling() and not args.quiet:
+        note(
+            "streamad's compiled kernel is not cached yet: it compiles in the background, once "
+            "for every later run (about 20 s on two cores; it finishes after this run if need "
+            "be); the NumPy kernel serves meanwhile, and the report's timings leave those "
+            "samples out (or say so, when it serves them all)"
+        )
+
+
 def _input_counts(source: Any, monitor: Any) -> dict[str, Any]:
     counts: dict[str, Any] = {}
     missing = getattr(source, "n_missing", None)
@@ -107,6 +122,7 @@ def replay(args: argparse.Namespace) -> int:
 
         monitor = build.monitor(args)
         build.warm_up(monitor)
+        _note_compiling(args)
         if args.train:
             n = build.warm_start(monitor, history(args))
             note(f"learned {n:,} rows of --train {args.train}")

@@ -2,7 +2,8 @@
 
 Every loader reads from a path given to it (nothing is downloaded or bundled) and is a re-iterable
 `Stream` of River-style pairs `(x, y)`: `x` maps feature names to floats, `y` is the 0/1 anomaly
-label, or None for unlabelled data. Streams are River `Dataset`s, so `take(n)` works.
+label, or None for unlabelled data. Streams have the interface of River `Dataset`s (`take(n)`,
+`n_features`, `n_samples`, ...) without importing River's data sets.
 
 - `CreditCard`, `HTTP`, `SMTP`: River's data sets, from local copies of River's CSV files.
 - `NABSeries`, `nab_corpus`: the Numenta Anomaly Benchmark, with its anomaly windows.

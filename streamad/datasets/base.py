@@ -1,26 +1,40 @@
-"""The interface every streamad source implements: a re-iterable stream of `(x, y)` pairs."""
+"""The interface every streamad source implements: a re-iterable stream of `(x, y)` pairs.
+
+`Stream` has the interface of River's `river.datasets.base.Dataset` (`take(k)`, `task`,
+`n_features`, `n_samples`, `n_classes`, `n_outputs`, `sparse`, `desc`) without subclassing it:
+importing River's dataset module imports all of River's data sets and, through them,
+scikit-learn and pandas, seconds before a command's first sample. River's utilities that take a
+data set iterate it, so they take a `Stream` as well.
+"""
 
 from __future__ import annotations
 
 import abc
 import inspect
+import itertools
+import re
 from collections.abc import Iterator
 from typing import Any
-
-from river.datasets import base as river_base
 
 __all__ = ["Sample", "Stream"]
 
 #: One River-style sample: features by name, and a 0/1 label (None when unlabelled).
 Sample = tuple[dict[str, float], int | None]
 
+#: River's name of the task of a labelled stream (``river.datasets.base.BINARY_CLF``).
+BINARY_CLF = "Binary classification"
+#: The task of a stream without labels.
+UNLABELLED = "Unlabelled stream"
 
-class Stream(river_base.Dataset):
+
+class Stream(abc.ABC):
     """A re-iterable stream of `(x, y)`: `x` maps feature names to floats, `y` is 0, 1 or None.
 
     Subclasses implement `__iter__`; every call starts the stream afresh from the beginning. The
-    class is a River `Dataset`, so `take(n)` works and River utilities accept it. `repr` shows the
-    constructor call, built from the constructor arguments stored unchanged as attributes.
+    class has the interface of a River `Dataset` (`take(n)`, `task`, `n_features`,
+    `n_samples`, `n_classes`, `n_outputs`, `sparse`, `desc`), so River utilities accept it.
+    `repr` shows the constructor call, built from the constructor arguments stored unchanged as
+    attributes.
 
     Parameters
     ----------
@@ -46,22 +60,33 @@ class Stream(river_base.Dataset):
     Ramp(n=4)
     >>> list(ramp.take(2))
     [({'value': 0.0}, 0), ({'value': 1.0}, 0)]
-    >>> sum(y for _, y in ramp)
-    1
+    >>> sum(y for _, y in ramp), ramp.task
+    (1, 'Binary classification')
 
     """
 
     def __init__(self, n_features: int | None, n_samples: int | None = None, labelled: bool = True):
-        super().__init__(
-            task=river_base.BINARY_CLF if labelled else "Unlabelled stream",
-            n_features=n_features,
-            n_samples=n_samples,
-            n_classes=2 if labelled else None,
-        )
+        self.task = BINARY_CLF if labelled else UNLABELLED
+        # (typed Any, as in River: a subclass that knows its counts uses them as ints)
+        self.n_features: Any = n_features
+        self.n_samples: Any = n_samples
+        self.n_classes = 2 if labelled else None
+        self.n_outputs: int | None = None
+        self.sparse = False
 
     @abc.abstractmethod
     def __iter__(self) -> Iterator[Sample]:
         """Yield the `(x, y)` pairs from the start of the stream."""
+
+    def take(self, k: int) -> Iterator[Sample]:
+        """The first `k` samples of the stream (as River's `Dataset.take`)."""
+        return itertools.islice(self, k)
+
+    @property
+    def desc(self) -> str:
+        """The docstring's description, before its first section (as River's `Dataset.desc`)."""
+        doc = inspect.getdoc(self) or ""
+        return inspect.cleandoc(re.split(r"\w+\n\s*-{3,}", doc, maxsplit=1)[0])
 
     def _params(self) -> dict[str, Any]:
         """The constructor arguments, read back from the attributes that store them."""

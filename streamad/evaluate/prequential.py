@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import sys
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -15,7 +16,7 @@ import numpy as np
 from river import anomaly, metrics
 from tqdm.std import tqdm  # plain text bar: no widget warning in notebooks
 
-from streamad.evaluate import _loop, _parts
+from streamad.evaluate import _compiling, _loop, _parts
 from streamad.evaluate._alarms import AlarmLog
 from streamad.evaluate._parts import Parts
 from streamad.evaluate._store import Store, capacity
@@ -81,6 +82,10 @@ def prequential(
     time, score, threshold, calibrated score and the features to blame), computed when it is
     raised: a run without alarms pays nothing for it. In block mode explaining an alarm scores
     its block again up to it.
+
+    Samples scored while streamad's compiled kernel was still compiling (the first run on a
+    machine: the NumPy kernel serves them, beside the compile) are counted in
+    ``Report.compiling`` and left out of the timings, which then cover the samples after them.
 
     Parameters
     ----------
@@ -179,15 +184,17 @@ def prequential(
             rolling.get()
 
     show = sys.stdout.isatty() if progress is None else progress
-    items = _loop.samples(source, max_samples, timestamps)
+    watch = _compiling.Watch()
+    items = watch.items(_loop.samples(source, max_samples, timestamps))
     with tqdm(total=_loop.total(source, max_samples), disable=not show, unit=" samples") as bar:
         wall = _loop.run(parts, items, block_size, observe, store, bar, log.cap != 0)
+    timings = _compiling.timings(store.latencies, store.n, wall, watch, time.perf_counter_ns())
     result: dict[str, Any] = {}
     if recent:
         defined = 0 < sum(recent) < len(recent)  # River would give 0.0 for one class
         result["rolling_roc_auc"] = rolling.get() if defined else math.nan
         result["rolling_window"] = rolling_window
-    return _report(model, source, parts, store, log, result, wall, block_size)
+    return _report(model, source, parts, store, log, result, timings, block_size, watch.samples)
 
 
 def _report(
@@ -197,18 +204,15 @@ def _report(
     store: Store,
     log: AlarmLog,
     result: dict[str, Any],
-    wall: float,
+    timings: dict[str, float],
     block_size: int,
+    compiling: int,
 ) -> Report:
     scores = np.array(store.scores, dtype=float)
     labels = store.labels_array()
     alarms = np.array(store.alarms, dtype=bool) if parts.has_alarms else None
     if len(scores):
         result.update(summarise(labels, scores, alarms))
-    timings = {"wall_s": wall, "throughput": store.n / wall if wall > 0 else math.nan}
-    if store.latencies:
-        p50, p99 = np.percentile(np.array(store.latencies), [50, 99]) / 1e6
-        timings.update(latency_p50_ms=float(p50), latency_p99_ms=float(p99))
     return Report(
         metrics=result,
         n_samples=store.n,
@@ -226,4 +230,5 @@ def _report(
         times=store.times_list(),
         alarm_list=list(log.kept),
         alarms_left_out=log.left_out,
+        compiling=compiling,
     )

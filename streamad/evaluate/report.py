@@ -54,7 +54,13 @@ class Report:
     timings
         ``latency_p50_ms`` and ``latency_p99_ms`` (score + learn of one sample; in block mode a
         block's time shared among its samples), ``throughput`` (samples per second of wall time,
-        reading the source and updating metrics included) and ``wall_s``.
+        reading the source and updating metrics included) and ``wall_s`` (the whole run). When
+        ``compiling`` is above 0, the latencies and the throughput cover the samples after the
+        first ``compiling`` only, or, when that is every sample, all of them (the table says so).
+    compiling
+        Samples, from the start of the stream, up to the last one scored while streamad's
+        compiled kernel was still compiling (the NumPy kernel served them, beside the compile:
+        their timings are not the run's steady speed); 0 when the kernel was ready throughout.
     block_size
         Samples per block (1: one sample at a time).
     times
@@ -101,6 +107,7 @@ class Report:
     times: list[Any] | None = None
     alarm_list: list[AlarmRecord] = field(default_factory=list)
     alarms_left_out: int = 0
+    compiling: int = 0
 
     def to_table(self, alarms: int = ALARMS_SHOWN) -> str:
         """The report as aligned ``name  value`` lines, then the first ``alarms`` alarms kept
@@ -119,6 +126,8 @@ class Report:
                     label += f" ({self.metrics.get('rolling_window', '?')})"
                 rows.append((label, cell))
         t = self.timings
+        if self.compiling:
+            rows.append(("kernel compiling", _compiling_cell(self.compiling, self.n_samples)))
         if "latency_p50_ms" in t:
             latency = f"{t['latency_p50_ms']:.3g} / {t['latency_p99_ms']:.3g} ms"
             rows.append(("latency p50 / p99", latency))
@@ -218,3 +227,11 @@ class Report:
             max_lines=max_lines,
             start=self.start,
         )
+
+
+def _compiling_cell(compiling: int, n_samples: int) -> str:
+    """The table's word on samples scored while the kernel compiled."""
+    if compiling >= n_samples:
+        return "throughout (the timings below are the NumPy kernel's, beside the compile)"
+    plural = "" if compiling == 1 else "s"
+    return f"for the first {compiling:,} sample{plural} (left out of the timings below)"

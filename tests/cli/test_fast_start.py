@@ -1,4 +1,5 @@
-"""`streamad --help`, `--version` and argument errors load no model code: no torch, no River.
+"""`streamad --help`, `--version` and argument errors load no model code: no torch, no River;
+`replay` and `watch` load neither scikit-learn nor River's data sets.
 
 The first test loads streamad.cli under a bare `streamad` package, so that it checks the CLI's own
 imports whatever streamad/__init__.py imports; the second runs the real entry point.
@@ -7,6 +8,7 @@ imports whatever streamad/__init__.py imports; the second runs the real entry po
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -72,3 +74,71 @@ def test_the_warm_up_probe_goes_past_the_monitors_own_warm_up():
     probe = warm_up(monitor)
     assert probe.detector_.module_ is not None and not probe.warming_up
     assert monitor.n_seen == 0 and monitor.detector_.module_ is None  # the monitor untouched
+
+
+LEAN = """
+import contextlib, io, json, sys
+from streamad.cli import main
+import streamad.cli.watch, streamad.feeds
+from streamad import Monitor, datasets, synth
+with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+    code = main(["replay", "--limit", "40", "--quiet"])
+deferred = sys.modules.get("river.datasets")
+print(json.dumps({
+    "code": code,
+    "sklearn": sorted(m for m in sys.modules if m.split(".")[0] == "sklearn")[:3],
+    "river_datasets_ran": deferred is not None and "CreditCard" in vars(deferred),
+    "river_data_sets": sorted(m for m in sys.modules if m.startswith("river.datasets.")),
+}))
+"""
+
+
+def test_replay_and_watch_import_neither_scikit_learn_nor_rivers_data_sets():
+    """Reported: `streamad replay` spent seconds before its first sample importing River's data
+    sets and, through them, scikit-learn, which no run uses."""
+    env = {**os.environ, "STREAMAD_KERNEL": "numpy"}  # (no compile: imports are the point)
+    run = subprocess.run(
+        [sys.executable, "-c", LEAN], capture_output=True, text=True, timeout=300, cwd=ROOT, env=env
+    )
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout.splitlines()[-1])
+    assert result == {
+        "code": 0,
+        "sklearn": [],
+        "river_datasets_ran": False,
+        "river_data_sets": ["river.datasets.base"],  # River's other packages subclass its base
+    }
+
+
+def test_rivers_data_sets_still_load_when_asked_for():
+    code = (
+        "import streamad.monitor, sys\n"
+        "from river import datasets, stream\n"
+        "print(datasets.Phishing.__name__, callable(stream.iter_csv), 'sklearn' in sys.modules)"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert run.stdout.split() == ["Phishing", "True", "True"], run.stderr
+
+
+EXIT = """
+import atexit, contextlib, gc, io
+atexit.register(lambda: print("frozen at exit:", gc.get_freeze_count() > 0))  # runs last
+from streamad.cli import main
+with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+    codes = [main(["replay", "--limit", "30", "--quiet"]) for _ in range(2)]
+print("codes:", codes, "frozen before exit:", gc.get_freeze_count() > 0)
+"""
+
+
+def test_a_command_keeps_its_objects_out_of_the_last_garbage_collections():
+    """Reported: after its work, a run spent seconds at exit walking torch's, scipy's and
+    pandas' objects (2.6-3 s on busy cores)."""
+    env = {**os.environ, "STREAMAD_KERNEL": "numpy"}
+    run = subprocess.run(
+        [sys.executable, "-c", EXIT], capture_output=True, text=True, timeout=300, cwd=ROOT, env=env
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines()[-2:] == [
+        "codes: [0, 0] frozen before exit: False",
+        "frozen at exit: True",
+    ]
