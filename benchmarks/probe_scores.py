@@ -83,7 +83,12 @@ FUSIONS: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
 
 
 def rank_rule(
-    scores: np.ndarray, rate: float, window: int, forget_after: int | None, margin: float = 0.0
+    scores: np.ndarray,
+    rate: float,
+    window: int,
+    forget_after: int | None,
+    margin: float = 0.0,
+    k_min: int = 1,
 ) -> np.ndarray:
     """Alarm when a score is above all but ``rate * window`` of the last ``window`` scores
     (above all of them while fewer); every score is learned, alarms included."""
@@ -94,7 +99,7 @@ def rank_rule(
     run = 0
     for i, s in enumerate(scores):
         if len(ordered) >= MIN_HISTORY:
-            kk = min(k, max(1, round(rate * len(ordered))))
+            kk = min(max(k, k_min), max(k_min, round(rate * len(ordered))), len(ordered))
             young = max(0.0, 1.0 - len(ordered) * rate)  # 1 at the start, 0 from 1 / rate on
             alarms[i] = s > ordered[-kk] * (1 + margin * young)
         run = run + 1 if alarms[i] else 0
@@ -154,6 +159,8 @@ RULES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "rank 1e-3 w10k crossing": lambda s: crossing(rank_rule(s, 1e-3, 10_000, None)),
     "rank 1e-3 w2k crossing": lambda s: crossing(rank_rule(s, 1e-3, 2_000, None)),
     "spot 1e-3 crossing": lambda s: crossing(spot_rule(s)),
+    "rank crossing kmin2": lambda s: crossing(rank_rule(s, 1e-3, 10_000, None, 0.0, 2)),
+    "rank crossing kmin3": lambda s: crossing(rank_rule(s, 1e-3, 10_000, None, 0.0, 3)),
     "rank crossing margin0.5": lambda s: crossing(rank_rule(s, 1e-3, 10_000, None, 0.5)),
     "rank crossing margin1": lambda s: crossing(rank_rule(s, 1e-3, 10_000, None, 1.0)),
     "rank crossing margin3": lambda s: crossing(rank_rule(s, 1e-3, 10_000, None, 3.0)),
