@@ -1,4 +1,4 @@
-"""Compiled pieces of the kernels: small products, one LSTM layer forward and backward, SGD.
+"""Compiled pieces of the kernels: small products, one LSTM layer forward and backward.
 
 Everything works on one window at a time, as 2-D float32 arrays (steps, units), with the maths
 of :mod:`streamad._kernels.lstm` (torch's ``nn.LSTM``: gates i, f, g, o; zero initial state).
@@ -217,29 +217,3 @@ def lstm_backward(acts, cells, tcells, whh_t, d_out, d_last, d_gates):
             dc[k] = dck * f
         if t > 0:
             dot_row(dh, z, whh_t)
-
-
-@jit
-def sgd_step(params, grads_t, lr, max_norm, grads, keep):
-    """params -= lr * gradient, the gradient given transposed (``grads_t``, each (in, out)) and
-    first scaled down to a global norm of ``max_norm`` when longer (``max_norm`` <= 0: no
-    clipping), as ``clip_grad_norm_`` then SGD do. With ``keep``, the gradient is also written,
-    in the parameters' layout, into ``grads``. Returns the gradient's norm."""
-    total = 0.0
-    for g in grads_t:
-        flat = g.reshape(g.size)
-        for j in range(flat.shape[0]):
-            total += np.float64(flat[j]) * np.float64(flat[j])
-    norm = np.sqrt(total)
-    scale = F32(lr)
-    if max_norm > 0.0:
-        scale *= F32(min(1.0, max_norm / (norm + 1e-6)))
-    for n in range(len(params)):
-        p, g = params[n], grads_t[n]
-        if keep:
-            transpose_into(grads[n], g)
-        if scale != ZERO:  # (lr 0, e.g. to read the gradient: the weights untouched)
-            for r in range(p.shape[0]):
-                for c in range(p.shape[1]):
-                    p[r, c] -= scale * g[c, r]
-    return norm
