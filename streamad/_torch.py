@@ -5,12 +5,16 @@ from __future__ import annotations
 import copy
 import inspect
 import math
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
 from torch import nn
 from torch.nn import functional
+
+from streamad.modules import Cho, Srivastava, Stacked, Sutskever
+from streamad.modules._init import draw_initial_weights
 
 Loss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
@@ -42,13 +46,36 @@ def resolve_optimizer(optimizer_fn: str | type[torch.optim.Optimizer]) -> type:
     return optimizer_fn
 
 
+# Modules whose weights are torch's default init of their layers, drawn in the order they
+# are listed: built without drawing, then drawn from a generator of their own.
+OWN_INIT = (Cho, Srivastava, Stacked, Sutskever)
+# Any other class is built under torch's global generator, seeded, then restored: one build at
+# a time, so that builds in other threads of streamad do not draw from it meanwhile.
+_GLOBAL_SEEDING = threading.Lock()
+
+
 def build_module(
     module: nn.Module | type[nn.Module], n_features: int, kwargs: dict[str, Any], seed: int
 ) -> nn.Module:
     """A fresh module to train: a copy of a ready instance, or the class built for the data.
 
-    The class is built under ``seed`` inside a forked random state, so the global torch random
-    state is left as it was.
+    streamad's own module classes are built on the meta device (nothing drawn), then get their
+    weights from a ``torch.Generator`` seeded with ``seed``: the weights torch's default init
+    gives them under ``torch.manual_seed(seed)``, whichever thread builds them, and torch's
+    global random state is never touched. Any other class may draw its weights its own way,
+    so it is built as torch builds it, under the global CPU generator seeded with ``seed`` and
+    restored afterwards; a lock keeps two such builds in streamad from overlapping (other code
+    drawing from torch's global generator at that very moment would still take its draws).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from streamad._torch import build_module
+    >>> from streamad.modules import Cho
+    >>> module = build_module(Cho, 3, {"hidden_size": 4}, seed=7)
+    >>> _ = torch.manual_seed(7)
+    >>> all(torch.equal(a, b) for a, b in zip(module.parameters(), Cho(3, 4).parameters()))
+    True
     """
     if isinstance(module, nn.Module):
         if kwargs:
@@ -56,7 +83,13 @@ def build_module(
         return copy.deepcopy(module)
     if not (inspect.isclass(module) and issubclass(module, nn.Module)):
         raise TypeError(f"module must be an nn.Module class or instance, not {module!r}")
-    with torch.random.fork_rng(devices=[]):
+    if module in OWN_INIT:
+        with torch.device("meta"):
+            built = module(n_features, **kwargs)
+        built = built.to_empty(device="cpu")
+        draw_initial_weights(built, torch.Generator().manual_seed(seed))
+        return built
+    with _GLOBAL_SEEDING, torch.random.fork_rng(devices=[]):
         torch.default_generator.manual_seed(seed)  # the CPU generator only, restored on exit
         return module(n_features, **kwargs)
 
