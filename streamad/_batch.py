@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import numpy as np
 import torch
@@ -84,7 +84,7 @@ def _warmup_count(det: RollingDetector, n_rows: int) -> int:
     return min(n_rows, max(0, det.window_size - 1 - len(det._window)))
 
 
-def _frozen() -> None:
+def _frozen() -> NoReturn:
     raise RuntimeError("a replayed window is not learned from")
 
 

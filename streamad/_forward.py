@@ -26,7 +26,8 @@ class Evaluation(NamedTuple):
     losses: np.ndarray  # (B,) float64: each window's loss, its score
     windows: np.ndarray  # (T, B, F) float32
     reconstruction: np.ndarray  # (T, B, F) float32
-    learn: Callable[[], None]  # one step on the mean loss, as long as one step per window
+    learn: Callable[[], bool]  # one step on the mean loss, as long as one step per window:
+    # False when not taken (the gradient, or a weight it would give, not finite)
     newest_errors: np.ndarray | None = None  # what `newest` gives, where the kernel computed it
 
     @property
@@ -50,10 +51,10 @@ def evaluate(det: RollingDetector, windows: np.ndarray, grad: bool = True) -> Ev
     if kernel is not None and kernel.serves(windows.shape[0]):
         x_hat, cache = kernel.forward(windows, grad)
 
-        def learn() -> None:
+        def learn() -> bool:
             steps = windows.shape[1]  # a block's step stands for one step per window
             lr = det._lr() * steps
-            kernel.step(windows, x_hat, cache, lr, det.clip_grad)
+            return kernel.step(windows, x_hat, cache, lr, det.clip_grad)
 
         losses, newest = kernel.errors(windows, x_hat, cache)
         return Evaluation(losses, windows, x_hat, learn, newest)
@@ -80,7 +81,7 @@ def _autograd(det: RollingDetector, windows: np.ndarray, grad: bool) -> Evaluati
             losses = losses.detach().double()
     optimizer, params, plain, clip = det.optimizer_, det._params, det._plain_sgd, det.clip_grad
 
-    def learn() -> None:
-        _torch.update(total, params, optimizer, plain, clip, steps=batch.shape[1])
+    def learn() -> bool:
+        return _torch.update(total, params, optimizer, plain, clip, steps=batch.shape[1])
 
     return Evaluation(losses.cpu().numpy(), windows, reconstruction.detach().cpu().numpy(), learn)

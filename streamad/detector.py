@@ -43,8 +43,8 @@ class RollingDetector(RollingAutoencoder):
     features, None, NaN, ±inf and values beyond float32 are imputed with the feature's running
     mean (``n_imputed``, ``last_imputed``); non-numbers raise ``TypeError``; an empty sample
     raises ``ValueError``; features first seen later are ignored with a warning
-    (``ignored_features``). An update whose loss is not finite is skipped and counted
-    (``n_skipped_updates``), so the weights never see NaN or inf.
+    (``ignored_features``). An update whose loss, gradient or resulting weights are not
+    finite is skipped and counted (``n_skipped_updates``), so the weights never see NaN or inf.
 
     Speed: streamad's four modules trained by plain SGD on the MSE on CPU run through a
     compiled (numba) forward and backpropagation-through-time kernel with torch autograd's
@@ -421,10 +421,9 @@ class RollingDetector(RollingAutoencoder):
         imputed: tuple[str, ...],
         protected: int = 0,
     ) -> None:
-        """Update the weights from ``evaluation`` (unless its loss is not finite), then slide
-        over ``rows``, ``protected`` of which were left out of the update."""
-        if evaluation is not None and evaluation.finite:
-            evaluation.learn()
+        """Update the weights from ``evaluation`` (unless its loss or step is not finite), then
+        slide over ``rows``, ``protected`` of which were left out of the update."""
+        if evaluation is not None and evaluation.finite and evaluation.learn():
             mode = self.score_mode
             if mode == "max" or (mode == "fused" and self._score_count < FUSED_SCALE_WINDOWS):
                 window, newest = self._terms(evaluation)

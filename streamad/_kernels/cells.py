@@ -1,4 +1,4 @@
-"""Compiled pieces of the kernels: small products, one LSTM layer forward and backward, SGD.
+"""Compiled pieces of the kernels: small products, one LSTM layer forward and backward.
 
 Everything works on one window at a time, as 2-D float32 arrays (steps, units), with the maths
 of :mod:`streamad._kernels.lstm` (torch's ``nn.LSTM``: gates i, f, g, o; zero initial state).
@@ -16,6 +16,7 @@ from streamad._kernels._jit import jit
 F32 = np.float32
 HALF, ONE, ZERO = F32(0.5), F32(1.0), F32(0.0)
 CLAMP = F32(7.90531110763549805)  # tanh of this rounds to 1 - 2.4e-7 in float32
+SATURATED = F32(9.01091334)  # 13 ln 2: beyond it, tanh rounds to 1 in float32
 A1, A3, A5 = F32(4.89352455891786e-03), F32(6.37261928875436e-04), F32(1.48572235717979e-05)
 A7, A9 = F32(5.12229709037114e-08), F32(-8.60467152213735e-11)
 A11, A13 = F32(2.00018790482477e-13), F32(-2.76076847742355e-16)
@@ -25,15 +26,27 @@ B4, B6 = F32(1.18534705686654e-04), F32(1.19825839466702e-06)
 
 @jit(inline="always")
 def tanh32(x):
-    """tanh in float32 to within 4e-7 (Eigen's rational approximation); NaN stays NaN."""
-    if x > CLAMP:
-        x = CLAMP
-    elif x < -CLAMP:
-        x = -CLAMP
-    x2 = x * x
-    p = x2 * (x2 * (x2 * (x2 * (x2 * (x2 * A13 + A11) + A9) + A7) + A5) + A3) + A1
-    q = x2 * (x2 * (x2 * B6 + B4) + B2) + B0
-    return x * p / q
+    """tanh in float32 to within 4e-7 (Eigen's rational approximation); NaN stays NaN.
+
+    Beyond ±:data:`SATURATED`, where float32 tanh rounds to ±1, it is exactly ±1, as torch's
+    is: a saturated gate's derivative (``1 - g²``, or ``s (1 - s)`` for a sigmoid) is then
+    exactly 0, not the 1.2e-7 to 4.8e-7 of the clamped approximation, which a huge input
+    (1e15) would multiply into a weight's gradient that torch gives as 0.
+    """
+    y = x
+    if y > CLAMP:
+        y = CLAMP
+    elif y < -CLAMP:
+        y = -CLAMP
+    y2 = y * y
+    p = y2 * (y2 * (y2 * (y2 * (y2 * (y2 * A13 + A11) + A9) + A7) + A5) + A3) + A1
+    q = y2 * (y2 * (y2 * B6 + B4) + B2) + B0
+    out = y * p / q
+    if x > SATURATED:
+        out = ONE
+    elif x < -SATURATED:
+        out = -ONE
+    return out
 
 
 @jit
@@ -204,29 +217,3 @@ def lstm_backward(acts, cells, tcells, whh_t, d_out, d_last, d_gates):
             dc[k] = dck * f
         if t > 0:
             dot_row(dh, z, whh_t)
-
-
-@jit
-def sgd_step(params, grads_t, lr, max_norm, grads, keep):
-    """params -= lr * gradient, the gradient given transposed (``grads_t``, each (in, out)) and
-    first scaled down to a global norm of ``max_norm`` when longer (``max_norm`` <= 0: no
-    clipping), as ``clip_grad_norm_`` then SGD do. With ``keep``, the gradient is also written,
-    in the parameters' layout, into ``grads``. Returns the gradient's norm."""
-    total = 0.0
-    for g in grads_t:
-        flat = g.reshape(g.size)
-        for j in range(flat.shape[0]):
-            total += np.float64(flat[j]) * np.float64(flat[j])
-    norm = np.sqrt(total)
-    scale = F32(lr)
-    if max_norm > 0.0:
-        scale *= F32(min(1.0, max_norm / (norm + 1e-6)))
-    for n in range(len(params)):
-        p, g = params[n], grads_t[n]
-        if keep:
-            transpose_into(grads[n], g)
-        if scale != ZERO:  # (lr 0, e.g. to read the gradient: the weights untouched)
-            for r in range(p.shape[0]):
-                for c in range(p.shape[1]):
-                    p[r, c] -= scale * g[c, r]
-    return norm

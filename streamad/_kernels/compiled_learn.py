@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from streamad._kernels._jit import jit
-from streamad._kernels.cells import add_outer, add_rows, dot_row, lstm_backward, put, sgd_step
+from streamad._kernels.cells import add_outer, add_rows, dot_row, lstm_backward, put
 from streamad._kernels.compiled import reversed_rows
 from streamad._kernels.layouts import (
     FEEDBACK,
@@ -24,6 +24,7 @@ from streamad._kernels.layouts import (
     REVERSED,
     SELF_FED,
 )
+from streamad._kernels.sgd import sgd_step
 from streamad._kernels.store import layer_views, offsets, prepared, prepared_size
 from streamad._kernels.views import views
 
@@ -210,7 +211,8 @@ def gradients(params, plan, windows, x_hat, store):
 @jit
 def learn(params, grads, plan, windows, x_hat, store, lr, max_norm, keep):
     """One SGD step on the batch's mean squared error (see ``sgd_step``); returns the
-    gradient's norm, and with ``keep`` leaves the gradient in ``grads``. (Tables of the
+    gradient's norm and whether the step was taken (not when the gradient, or a weight it would
+    give, is not finite), and with ``keep`` leaves the gradient in ``grads``. (Tables of the
     parameters and their gradients in, lists below: see ``compiled.forward``.)"""
     ps = views(params)
     g_t = gradients(ps, plan, windows, x_hat, store)

@@ -19,6 +19,7 @@ optimizer or device) goes through torch autograd; :func:`kernel_for` says which.
 
 from __future__ import annotations
 
+import math
 import os
 import warnings
 from types import ModuleType
@@ -181,25 +182,52 @@ class Kernel:
         cache: Any,
         lr: float,
         max_norm: float | None = None,
-    ) -> None:
-        """One SGD step on the mean squared error of the whole batch of windows.
+    ) -> bool:
+        """One SGD step on the mean squared error of the whole batch of windows; returns
+        whether it was taken.
 
         With ``max_norm``, the gradient is scaled down to that global norm when longer, as
-        ``torch.nn.utils.clip_grad_norm_`` does.
+        ``torch.nn.utils.clip_grad_norm_`` does. The step is not taken, and the weights stay as
+        they were, when the gradient or any weight it would give is not finite.
         """
         if self._is_trace(cache):
-            self.compiled.step(windows, x_hat, cache, lr, max_norm)
-            return
+            return self.compiled.step(windows, x_hat, cache, lr, max_norm).taken
         d_x_hat = (x_hat - windows) * np.float32(2.0 / windows.size)
         with torch_threads():
             grads = self._backward(self.params, self.module, cache, d_x_hat)
-        scale = np.float32(lr)
-        if max_norm is not None:
-            norm = float(np.sqrt(sum(float(np.vdot(g, g)) for g in grads.values())))
-            scale *= np.float32(min(1.0, max_norm / (norm + 1e-6)))
-        for name, grad in grads.items():
-            param = self.params[name]
-            param -= scale * grad
+        norm = gradient_norm(list(grads.values()))
+        if not math.isfinite(norm):
+            return False
+        with np.errstate(over="ignore", invalid="ignore"):  # inf, then not taken
+            scale = np.float32(lr)
+            if max_norm is not None:
+                scale *= np.float32(min(1.0, max_norm / (norm + 1e-6)))
+            updated = {name: self.params[name] - scale * grad for name, grad in grads.items()}
+        if not all(np.isfinite(value).all() for value in updated.values()):
+            return False
+        for name, value in updated.items():
+            self.params[name][...] = value
+        return True
+
+
+def gradient_norm(grads: list[np.ndarray]) -> float:
+    """The global norm of a gradient given as float32 arrays, summed in float64: finite exactly
+    when every entry is (a float32 sum of squares overflows from entries of about 1e19).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from streamad._kernels.kernel import gradient_norm
+    >>> big = np.full(2, 2.0**70, dtype=np.float32)
+    >>> float(np.vdot(big, big)), f"{gradient_norm([big]):.4g}"
+    (inf, '1.67e+21')
+    >>> gradient_norm([np.array([3.0, 4.0], dtype=np.float32)])
+    5.0
+    >>> gradient_norm([np.array([1.0, np.nan], dtype=np.float32)])
+    inf
+    """
+    total = sum(float(np.dot(g.ravel(), g.ravel().astype(np.float64))) for g in grads)
+    return math.sqrt(total) if math.isfinite(total) else math.inf
 
 
 def mse(windows: np.ndarray, x_hat: np.ndarray) -> np.ndarray:

@@ -21,7 +21,7 @@ from streamad._kernels.layouts import LSTMS, layout_of
 from streamad._kernels.views import table
 from streamad._kernels.warm import foreground_ok, ready
 
-__all__ = ["Compiled", "Trace", "foreground_ok", "ready"]
+__all__ = ["Compiled", "Step", "Trace", "foreground_ok", "ready"]
 
 F32 = np.float32
 
@@ -33,6 +33,14 @@ class Trace(NamedTuple):
     losses: np.ndarray  # (B,) float64: each window's mean squared error
     newest: np.ndarray  # (B,) float64: that of its newest step alone
     kept: bool  # False after a pass without gradient (its rows: one of scratch)
+
+
+class Step(NamedTuple):
+    """What an SGD step did: the gradient's norm, and whether the weights moved (not when the
+    gradient, or a weight it would give, is not finite)."""
+
+    norm: float
+    taken: bool
 
 
 class Compiled:
@@ -98,14 +106,16 @@ class Compiled:
         lr: float,
         max_norm: float | None,
         keep_gradient: bool = False,
-    ) -> float:
-        """One SGD step on the batch's mean squared error; returns the gradient's norm (and
-        keeps the gradient for :meth:`gradients` with ``keep_gradient``)."""
+    ) -> Step:
+        """One SGD step on the batch's mean squared error, unless the gradient or a weight it
+        would give is not finite; returns the gradient's norm and whether the step was taken
+        (and keeps the gradient for :meth:`gradients` with ``keep_gradient``)."""
         if not trace.kept:
             raise RuntimeError("this forward pass kept no trace to learn from (keep=False)")
         clip = -1.0 if max_norm is None else float(max_norm)
         args = (self._weights, self._grads, self.plan, _plain(windows), _plain(x_hat), trace.store)
-        return float(learn(*args, float(lr), clip, bool(keep_gradient)))
+        norm, taken = learn(*args, float(lr), clip, bool(keep_gradient))
+        return Step(float(norm), bool(taken))
 
     def gradients(self) -> dict[str, np.ndarray]:
         """The gradient of the last step taken with ``keep_gradient``, by parameter name, in
