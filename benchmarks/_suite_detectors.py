@@ -23,6 +23,7 @@ from river import anomaly, preprocessing
 
 from streamad import Guard, Monitor, RollingDetector
 from streamad.modules import Srivastava
+from streamad.thresholds import SigmaThreshold
 
 #: Alarm kinds as codes in the cached arrays (0: no alarm).
 KINDS = {"score": 1, "implausible": 2, "changed": 3, "frozen": 4}
@@ -89,31 +90,21 @@ def _deep_river(n_features: int) -> Any:
 
 Make = Callable[[Any, int], Any]  # (series, n_features) -> runner
 
-#: Monitor set-ups, each from the series (for its context columns).
+#: Monitor set-ups, each from the series (for its context columns): the default, and the
+#: default with one part changed (the ablation), then the probes of score fusions.
 VARIANTS: dict[str, Callable[[Any], Monitor]] = {
     "default": lambda s: Monitor(),
     "window": lambda s: Monitor(RollingDetector(clip_grad=1.0)),
-    "no-protect": lambda s: Monitor(protect=False),
+    "max": lambda s: Monitor(RollingDetector(clip_grad=1.0, score_mode="max")),
+    "protect": lambda s: Monitor(protect=True),
     "no-guard-clip": lambda s: Monitor(guard=Guard(clip_sigma=float("inf"))),
-    "no-grad-clip": lambda s: Monitor(RollingDetector(score_mode="max")),
+    "no-grad-clip": lambda s: Monitor(RollingDetector(score_mode="fused")),
+    "warmup3": lambda s: Monitor(guard=Guard(warmup=3)),
     "no-accept": lambda s: Monitor(accept_after=None),
-    "no-calibration": lambda s: Monitor(calibration=None),
+    "no-rules": lambda s: Monitor(rules=None),
+    "sigma": lambda s: Monitor(threshold=SigmaThreshold),
+    "context": lambda s: Monitor(context=s.context or None),
     "probe": lambda s: Monitor(Terms(clip_grad=1.0), threshold=None, calibration=None),
-    "probe-noclip": lambda s: Monitor(
-        Terms(clip_grad=1.0), threshold=None, calibration=None, guard=Guard(clip_sigma=float("inf"))
-    ),
-    "probe-clip1e4": lambda s: Monitor(
-        Terms(clip_grad=1.0), threshold=None, calibration=None, guard=Guard(clip_sigma=1e4)
-    ),
-    "probe-clip100": lambda s: Monitor(
-        Terms(clip_grad=1.0), threshold=None, calibration=None, guard=Guard(clip_sigma=100.0)
-    ),
-    "probe-context": lambda s: Monitor(
-        Terms(clip_grad=1.0), threshold=None, calibration=None, context=s.context
-    ),
-    "bare": lambda s: Monitor(
-        RollingDetector(), protect=False, guard=Guard(clip_sigma=float("inf")), threshold=None
-    ),
 }
 
 

@@ -36,11 +36,13 @@ class ValueRules:
 
     - ``"implausible"``: a value that was there but is no measurement (±inf, or a magnitude the
       guard refuses: a broken sensor's 1e300). The guard imputes it, so the score cannot tell.
-    - ``"changed"``: a feature that held one value for ``constant_after`` samples in a row takes
-      another (an error counter, a flag, a set-point). Such a feature has no spread to
-      standardise a change by, so the score cannot tell either. If the feature then goes on
-      changing within ``constant_after`` samples, it is taken as a feature that now varies
-      (an event, no more alarms).
+    - ``"changed"``: a feature that held one value for ``constant_after`` samples in a row, and
+      for longer than it ever held one before a change, takes another (an error counter, a
+      flag, a set-point). Such a feature has no spread to standardise a change by, so the
+      score cannot tell either; and a feature that changes after calms of that length as a
+      habit (a command sent now and then) alarms at its longest calms only. If the feature
+      then goes on changing within ``constant_after`` samples, it is taken as a feature that
+      now varies (an event, no more alarms).
     - ``"frozen"``: a feature that changed at nearly every sample (at least 95% of them, over
       about the last 100) repeats one value for ``frozen_after`` samples in a row: a stuck
       sensor.
@@ -87,6 +89,7 @@ class ValueRules:
         self._index: dict[str, int] = {}
         self._last = np.zeros(0)
         self._run = np.zeros(0, dtype=np.int64)  # samples the last value has held, in a row
+        self._longest = np.zeros(0, dtype=np.int64)  # the longest run that a change ended
         self._rate = np.zeros(0)  # running rate of change
         self._rate_at_start = np.zeros(0)  # the rate when the current run began
         self._seen = np.zeros(0, dtype=np.int64)
@@ -115,6 +118,7 @@ class ValueRules:
         same = values == self._last
         if self.constant_after is not None:
             changed = present & ~same & (self._run >= self.constant_after)
+            changed &= self._run > self._longest
             if changed.any():
                 i = int(np.flatnonzero(changed)[0])
                 reason = f"held {self._last[i]:g} for {self._run[i]} samples, now {values[i]:g}"
@@ -147,7 +151,7 @@ class ValueRules:
         change = present & (values != self._last) & (self._seen > 0)
         events = []
         if self.constant_after is not None:
-            broke = change & (self._run >= self.constant_after)
+            broke = change & (self._run >= self.constant_after) & (self._run > self._longest)
             varies = change & (self._watch > 0)
             for name in _names(self.features, varies):
                 events.append(f"feature {name!r} varies after its change: taken as normal")
@@ -157,6 +161,7 @@ class ValueRules:
         self._rate = np.where(
             present & ~first, (1 - RATE_ALPHA) * self._rate + RATE_ALPHA * change, self._rate
         )
+        self._longest = np.where(change, np.maximum(self._longest, self._run), self._longest)
         starts = change | first
         self._rate_at_start = np.where(starts, self._rate, self._rate_at_start)
         self._run = np.where(starts, 1, self._run + present)
@@ -171,6 +176,7 @@ class ValueRules:
         k = len(new)
         self._last = np.concatenate([self._last, np.full(k, np.nan)])
         self._run = np.concatenate([self._run, np.zeros(k, dtype=np.int64)])
+        self._longest = np.concatenate([self._longest, np.zeros(k, dtype=np.int64)])
         self._rate = np.concatenate([self._rate, np.zeros(k)])
         self._rate_at_start = np.concatenate([self._rate_at_start, np.zeros(k)])
         self._seen = np.concatenate([self._seen, np.zeros(k, dtype=np.int64)])
@@ -182,6 +188,7 @@ class ValueRules:
             "features": list(self.features),
             "last": self._last.tolist(),
             "run": self._run.tolist(),
+            "longest": self._longest.tolist(),
             "rate": self._rate.tolist(),
             "rate_at_start": self._rate_at_start.tolist(),
             "seen": self._seen.tolist(),
@@ -194,5 +201,5 @@ class ValueRules:
         self._last = np.array(state["last"], dtype=np.float64)
         self._rate = np.array(state["rate"], dtype=np.float64)
         self._rate_at_start = np.array(state["rate_at_start"], dtype=np.float64)
-        for name in ("run", "seen", "watch"):
+        for name in ("run", "longest", "seen", "watch"):
             setattr(self, f"_{name}", np.array(state[name], dtype=np.int64))
