@@ -89,6 +89,8 @@ def rank_rule(
     forget_after: int | None,
     margin: float = 0.0,
     k_min: int = 1,
+    skip_ongoing: bool = False,
+    accept_after: int = 50,
 ) -> np.ndarray:
     """Alarm when a score is above all but ``rate * window`` of the last ``window`` scores
     (above all of them while fewer); every score is learned, alarms included."""
@@ -103,6 +105,8 @@ def rank_rule(
             young = max(0.0, 1.0 - len(ordered) * rate)  # 1 at the start, 0 from 1 / rate on
             alarms[i] = s > ordered[-kk] * (1 + margin * young)
         run = run + 1 if alarms[i] else 0
+        if skip_ongoing and 1 < run < accept_after:  # an alarm going on: one event, one score
+            continue
         if forget_after and run == forget_after:  # accepted: the run's scores are forgotten
             for _ in range(run - 1):
                 old = recent.pop()
@@ -160,6 +164,8 @@ RULES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "rank 1e-3 w2k crossing": lambda s: crossing(rank_rule(s, 1e-3, 2_000, None)),
     "spot 1e-3 crossing": lambda s: crossing(spot_rule(s)),
     "rank crossing kmin2": lambda s: crossing(rank_rule(s, 1e-3, 10_000, None, 0.0, 2)),
+    "rank crossing skip": lambda s: crossing(rank_rule(s, 1e-3, 10_000, None, 0.0, 1, True)),
+    "rank crossing kmin2 skip": lambda s: crossing(rank_rule(s, 1e-3, 10_000, None, 0.0, 2, True)),
     "rank crossing kmin3": lambda s: crossing(rank_rule(s, 1e-3, 10_000, None, 0.0, 3)),
     "rank crossing margin0.5": lambda s: crossing(rank_rule(s, 1e-3, 10_000, None, 0.5)),
     "rank crossing margin1": lambda s: crossing(rank_rule(s, 1e-3, 10_000, None, 1.0)),

@@ -13,19 +13,20 @@ __all__ = ["RateThreshold", "rank_threshold"]
 
 
 def rank_threshold(ordered: list[float], rate: float) -> float:
-    """The score only ``rate`` of ``ordered`` (sorted, ascending) lie above: the
-    ``k``-th largest, ``k = max(1, round(rate * len(ordered)))`` (the largest while there are
-    fewer than ``1 / rate`` scores).
+    """The score only ``rate`` of ``ordered`` (sorted, ascending) lie above: the ``k``-th
+    largest, ``k = max(2, round(rate * len(ordered)))`` — the second largest while there are
+    fewer than ``2.5 / rate`` scores, so that one extreme score (a first anomaly) does not
+    hide the next; the largest of fewer than two.
 
     Examples
     --------
     >>> from streamad.thresholds import rank_threshold
-    >>> rank_threshold([float(i) for i in range(1, 2001)], 1e-3)  # 2 scores lie above 1,998
-    1999.0
-    >>> rank_threshold([1.0, 2.0, 3.0], 1e-3)  # fewer than 1 / rate: the largest
-    3.0
+    >>> rank_threshold([float(i) for i in range(1, 5001)], 1e-3)  # the 5th largest
+    4996.0
+    >>> rank_threshold([1.0, 2.0, 30.0], 1e-3)  # few scores: the second largest
+    2.0
     """
-    k = max(1, round(rate * len(ordered)))
+    k = min(max(2, round(rate * len(ordered))), len(ordered))
     return ordered[-k]
 
 
@@ -37,7 +38,8 @@ class RateThreshold(ScoreFilter):
     ``1 / rate`` lies above it, whatever their distribution — ``rate=1e-3`` reads "about one
     false alarm per 1,000 normal samples". Every score counts, alarms included, so a burst of
     high scores raises the bar after a few of them instead of alarming at each. Until there
-    are ``1 / rate`` scores the threshold is the largest score yet: only a new maximum alarms.
+    are enough scores for that rank the threshold is the second largest score yet: a score
+    above all but one of those seen alarms.
     One score, however huge, moves the threshold by one rank at most, so it needs no bound.
     Scores that are not finite are left out and counted in ``n_ignored``.
 
@@ -75,8 +77,8 @@ class RateThreshold(ScoreFilter):
     ...     x = {"v": rng.expovariate(1.0)}
     ...     n_alarms += model.classify(model.score_one(x))
     ...     model.learn_one(x)
-    >>> n_alarms  # about 20 (one in 1,000), and a few new maxima early on
-    19
+    >>> n_alarms  # about 20 (one in 1,000), and a few more early on
+    22
     """
 
     _state_attributes = ("n_ignored", "n_scores", "_recent")

@@ -38,11 +38,11 @@ def test_the_alarm_rate_is_about_the_target_whatever_the_distribution(draw):
     assert 0.0004 < late < 0.002
 
 
-def test_before_one_over_rate_scores_only_a_new_maximum_alarms():
+def test_early_on_a_score_above_all_but_one_alarms():
     model = RateThreshold(Value(), rate=1e-3, warmup=5)
-    alarms = run(model, [1.0, 2.0, 3.0, 2.5, 1.0, 0.5, 3.5, 1.0, 3.4])
-    assert alarms == [False] * 5 + [False, True, False, False]
-    assert model.threshold == 3.5
+    alarms = run(model, [1.0, 2.0, 30.0, 2.5, 1.0, 0.5, 3.5, 1.0, 2.9, 3.6])
+    assert alarms == [False] * 5 + [False, True, False, False, True]
+    assert model.threshold == 3.6  # the second largest: one extreme score hides nothing
 
 
 def test_one_huge_score_moves_the_threshold_by_one_rank():
@@ -84,4 +84,5 @@ def test_bad_parameters_are_refused(kwargs):
 def test_rank_threshold_is_the_kth_largest():
     ordered = [float(i) for i in range(100)]
     assert rank_threshold(ordered, 0.05) == 95.0
-    assert rank_threshold(ordered, 0.001) == 99.0
+    assert rank_threshold(ordered, 0.001) == 98.0
+    assert rank_threshold([4.0], 0.001) == 4.0
