@@ -113,7 +113,8 @@ def add_model(parser: argparse.ArgumentParser) -> None:
         "--accept-after",
         type=accept_after,
         metavar="N",
-        help="alarms in a row after which they are learned as the new normal ('never')",
+        help="samples above the threshold in a row after which the change is accepted as the "
+        "new normal and the threshold forgets them (default 50; 'never')",
     )
     add(
         "--threads",

@@ -13,9 +13,11 @@ __all__ = ["DEFAULTS_NOTE", "KERNEL_NOTE", "build_parser"]
 #: What unset options mean; ``tests/cli/test_options.py`` checks it against streamad.Monitor().
 DEFAULTS_NOTE = """\
 defaults: unset detector and threshold options keep those of streamad.Monitor(): its detector
-(module srivastava, window 10, hidden 30, lr 0.01, seed 42), the threshold sigma with k 2,
-accept-after 50; a StandardScaler and the input policy in front: missing, empty, NaN and inf
-values are imputed and counted, huge ones clipped."""
+(module srivastava, window 10, hidden 30, lr 0.01, seed 42; score mode fused, gradient norm
+clipped to 1), the threshold rate at about one false alarm per 1000 normal samples,
+accept-after 50, no context, no protection (alarmed samples are learned); a StandardScaler and
+the input policy in front: missing, empty and NaN values are imputed and counted, inf and values
+beyond 1e15 imputed and alarmed as implausible, huge ones clipped."""
 
 #: What the first run on a machine does (streamad._kernels.warm, streamad._kernels.build).
 KERNEL_NOTE = """\
@@ -37,8 +39,12 @@ examples:
   streamad replay --csv metrics.csv --label is_anomaly --exclude host --delimiter ';'
   streamad replay --smd data/smd/machine-1-6 --block-size 64 --quiet --json smd.json
 
-The score of a sample is the reconstruction error of the window ending with it; an alarm is raised
-when it exceeds the threshold. Alarmed samples are not learned from. Data sets are read from local
+The score of a sample is how many times its usual reconstruction error it shows: the larger of
+the error of the window ending with it and half the error of the sample itself, each over its
+mean on the first 1000 windows learned. An alarm is raised when the score crosses the threshold,
+one per crossing however long the score stays above it; a value rule raises one of its own kind
+for a value that is no measurement (inf, 1e300), a long-constant feature that changes, or a
+varying one that freezes. Every sample is learned, alarms included. Data sets are read from local
 files only. Ctrl-C stops the run and still writes the report, the JSON and the figure of what was
 read; so does an unreadable row (then with exit status 2).
 
@@ -53,10 +59,12 @@ examples:
       --checkpoint state/monitor.ckpt --every 1000 --resume
   streamad watch --listen 9000 --train normal.csv --train-rows 5000
 
-Each alarm is one JSON line: {{"index", "time", "score", "threshold", "calibrated", "features":
-[[name, share], ...], "imputed", "clipped", "events"}} ("index" counts samples from 0 across
-resumes; "time" is the time column's, or null); status lines go to stderr. Lines that cannot be
-read (not JSON, too few fields, text where a number belongs) are skipped and reported.
+Each alarm raised is one JSON line (none for the samples while it goes on): {{"index", "time",
+"score", "threshold", "calibrated", "kind", "reason", "ongoing", "features": [[name, share], ...],
+"imputed", "clipped", "events"}} ("index" counts samples from 0 across resumes; "time" is the
+time column's, or null; "kind" is "score", or a value rule's "implausible", "changed" or
+"frozen" with its "reason"); status lines go to stderr. Lines that cannot be read (not JSON, too
+few fields, text where a number belongs) are skipped and reported.
 
 checkpoints: --checkpoint saves the whole monitor every --every samples and when the run ends
 (end of input, --limit, --idle-timeout, SIGTERM, Ctrl-C), with the feed's position in

@@ -15,8 +15,10 @@ class Event:
     as the new normal, and its threshold forgets the run), ``"feature_reset"`` (the guard
     clipped a feature too long and starts its statistics, and the scaler's, again from its new
     level), ``"feature_varies"`` (a long-constant feature that changed goes on changing: taken
-    as normal) or ``"trained"`` (a warm start on a normal history). ``index`` is the sample's
-    position in the stream (from 0).
+    as normal), ``"feature_added"`` (a feature first seen mid-stream: the detector is rebuilt
+    on every feature), ``"feature_back"`` (a feature missing for ``accept_after`` samples is
+    back: it is eased in) or ``"trained"`` (a warm start on a normal history). ``index`` is the
+    sample's position in the stream (from 0).
 
     Examples
     --------

@@ -29,7 +29,7 @@ def test_the_help_states_the_monitors_defaults():
     import inspect
 
     from streamad import Monitor
-    from streamad.thresholds import SigmaThreshold
+    from streamad.thresholds import RateThreshold
 
     detector, note = Monitor().detector_, " ".join(DEFAULTS_NOTE.split())
     defaults = {**{k: p.default for k, p in inspect.signature(detector.module).parameters.items()},
@@ -48,9 +48,14 @@ def test_the_help_states_the_monitors_defaults():
         str(detector.lr),
         str(detector.seed),
     )
-    k = inspect.signature(SigmaThreshold).parameters["k"].default
-    assert Monitor().threshold is SigmaThreshold and f"sigma with k {k:g}," in note
-    assert f"accept-after {Monitor().accept_after}" in note
+    clipped = f"score mode {detector.score_mode}, gradient norm clipped to {detector.clip_grad:g})"
+    assert clipped in note
+    per = round(1 / inspect.signature(RateThreshold).parameters["rate"].default)
+    assert Monitor().threshold is RateThreshold
+    assert f"the threshold rate at about one false alarm per {per} normal samples," in note
+    assert f"accept-after {Monitor().accept_after}," in note
+    assert Monitor().context is None and "no context" in note
+    assert Monitor().protect is False and "no protection (alarmed samples are learned)" in note
 
 
 def test_each_option_overrides_only_its_own_parameter():
