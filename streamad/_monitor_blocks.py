@@ -12,11 +12,15 @@ from streamad.guard import Guard, Guarded
 FROZEN_AFTER = 1000
 
 
-def learn_inputs(guard: Guard, scaler: Any, x: dict, guarded: Guarded) -> tuple[str, ...]:
+def learn_inputs(
+    guard: Guard, scaler: Any, x: dict, guarded: Guarded, changed: tuple[str, ...] = ()
+) -> tuple[str, ...]:
     """The guard learns ``x``; the scaler its checked, measured values. Returns the features
-    the guard started again (their scaler statistics start again too)."""
+    the guard started again (their scaler statistics start again too). The ``changed``
+    features (long constant, now changed) start again in both, from this value."""
+    guard.forget(changed)
     guard.learn_one(x)
-    for name in guard.last_reset:
+    for name in (*guard.last_reset, *changed):
         for table in (scaler.counts, scaler.means, scaler.vars):
             table.pop(name, None)
     skip = set(guarded.imputed) | set(guarded.clipped) | set(guard.last_reset)
@@ -126,7 +130,7 @@ def learn_many(monitor: Any, X: Any, y: Any = None) -> None:
             warm += 1
             continue
         above = finding is not None or monitor.above(score)
-        skip.append(not monitor._judge(x, g, score, above, label))
+        skip.append(not monitor._judge(x, g, score, above, label, finding))
         monitor.n_seen += 1
     built = getattr(monitor.detector_, "features", None)
     if built:  # features added in the block reach the rebuilt detector, not this one

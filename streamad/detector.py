@@ -87,7 +87,8 @@ class RollingDetector(RollingAutoencoder):
           stream, so the same error scores differently early and late;
         - ``"fused"`` (the Monitor's): the larger of the window's error and half the newest
           step's, each over its mean error on the first 1,000 windows learned, then fixed
-          (the raw larger of the two until 30 windows are learned): a point anomaly shows at
+          (the raw larger of the window's error and half the newest's until 30 windows are
+          learned): a point anomaly shows at
           once, a collective one in the window, on scales that do not drift. Chosen on the
           quality suite's held-out halves (``benchmarks/RESULTS.md``).
 

@@ -331,6 +331,14 @@ class Guard(base.Transformer):
         self._m2 = self._m2 + delta * (values - self._mean)
         return True
 
+    def forget(self, names: tuple[str, ...]) -> None:
+        """Start the statistics of the features ``names`` again, as after a reset: their next
+        values are learned afresh (a long-constant feature that changed has a scale to learn,
+        not one to compare with)."""
+        index = [self._index[name] for name in names if name in self._index]
+        if index:
+            self._n[index], self._mean[index], self._m2[index], self._run[index] = 0, 0, 0, 0
+
     def _grow(self, new: list[str]) -> None:
         if not new:
             return

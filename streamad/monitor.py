@@ -255,7 +255,7 @@ class Monitor(anomaly.base.AnomalyDetector):
             self._warm_up(x, scored.guarded, y)
         else:
             above = scored.finding is not None or self.above(scored.score)
-            if self._judge(x, scored.guarded, scored.score, above, y):
+            if self._judge(x, scored.guarded, scored.score, above, y, scored.finding):
                 self.detector_.learn_one(scored.z)
                 self.recent_.append(scored.z)
             else:
@@ -274,7 +274,15 @@ class Monitor(anomaly.base.AnomalyDetector):
         it does unless the sample before it was above too (its alarm goes on)."""
         return above and self.protection_.run_length == 0
 
-    def _judge(self, x: dict, guarded: Guarded, score: float, above: bool, y: Any) -> bool:
+    def _judge(
+        self,
+        x: dict,
+        guarded: Guarded,
+        score: float,
+        above: bool,
+        y: Any,
+        finding: Finding | None = None,
+    ) -> bool:
         """Take a scored sample in (inputs, threshold, calibration, counters) as trust and
         protection say; returns whether the detector is to learn it."""
         self.n_alarms += self._new_alarm(above)
@@ -282,7 +290,8 @@ class Monitor(anomaly.base.AnomalyDetector):
         learn = self.protection_.decide(above) and trusted
         if self.protection_.just_accepted:
             self._accepted()
-        self._learn_inputs(x, guarded)
+        changed = finding.features if finding is not None and finding.kind == "changed" else ()
+        self._learn_inputs(x, guarded, changed)
         self._learn_score(score if trusted else math.nan, y, guarded.x)
         self.n_learned += learn
         self.n_protected += trusted and not learn
@@ -311,9 +320,9 @@ class Monitor(anomaly.base.AnomalyDetector):
         if callable(skip):  # a window detector slides past the sample without learning it
             skip(z)
 
-    def _learn_inputs(self, x: dict, guarded: Guarded) -> None:
+    def _learn_inputs(self, x: dict, guarded: Guarded, changed: tuple[str, ...] = ()) -> None:
         self.n_inputs += 1
-        for name in _monitor_blocks.learn_inputs(self.guard_, self.scaler_, x, guarded):
+        for name in _monitor_blocks.learn_inputs(self.guard_, self.scaler_, x, guarded, changed):
             self._event("feature_reset", f"feature {name!r} changed level: relearning its scale")
         missing = set(guarded.imputed) - set(guarded.implausible)
         added, back = self.schema_.learn(guarded.x.keys(), missing)
@@ -362,7 +371,10 @@ class Monitor(anomaly.base.AnomalyDetector):
         if finding is not None:
             share = 1.0 / len(finding.features)
             shares = tuple((name, share) for name in finding.features)
-            alarm = Alarm(score, threshold, True, shares, calibrated, finding.kind, finding.reason)
+            new = self._new_alarm(True)
+            alarm = Alarm(
+                score, threshold, new, shares, calibrated, finding.kind, finding.reason, not new
+            )
         else:
             errors = getattr(self.detector_, "feature_errors", None)
             shares = attribution(errors) if errors is not None else ()

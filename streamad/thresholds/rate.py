@@ -43,6 +43,10 @@ class RateThreshold(ScoreFilter):
     One score, however huge, moves the threshold by one rank at most, so it needs no bound.
     Scores that are not finite are left out and counted in ``n_ignored``.
 
+    The first ``settle`` scores, taken while a detector still learns the stream (its errors
+    fall as it does), start the threshold and leave its history once ``1 / rate`` later scores
+    are in, so that they do not hold it up for the next ``window`` samples.
+
     :meth:`forget_recent` drops the latest scores learned: a :class:`~streamad.Monitor` calls
     it when it accepts a run of alarms as the new normal, so that the change itself does not
     hold the threshold up for the next ``window`` samples.
@@ -59,6 +63,8 @@ class RateThreshold(ScoreFilter):
         Number of recent scores ranked against; at least ``1 / rate``.
     warmup
         Scores learned before the first alarm can be raised.
+    settle
+        The first scores, which leave the history once ``1 / rate`` later ones are in.
     protect_anomaly_detector
         Whether the detector skips learning the samples that raise an alarm (River's meaning).
 
@@ -81,7 +87,7 @@ class RateThreshold(ScoreFilter):
     22
     """
 
-    _state_attributes = ("n_ignored", "n_scores", "_recent")
+    _state_attributes = ("n_ignored", "n_scores", "_recent", "_settling")
 
     def __init__(
         self,
@@ -89,19 +95,23 @@ class RateThreshold(ScoreFilter):
         rate: float = 1e-3,
         window: int = 10_000,
         warmup: int = 30,
+        settle: int = 100,
         protect_anomaly_detector: bool = False,
     ) -> None:
         if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 < rate < 1:
             raise ValueError(f"rate must be a number between 0 and 1 (exclusive), not {rate!r}")
         check_int("window", window, 1)
         check_int("warmup", warmup, 1)
+        check_int("settle", settle, 0)
         if window * rate < 1:
             raise ValueError(f"window must hold at least 1 / rate = {1 / rate:g} scores")
         super().__init__(anomaly_detector, protect_anomaly_detector)
         self.rate = rate
         self.window = window
         self.warmup = warmup
+        self.settle = settle
         self._recent: collections.deque[float] = collections.deque()
+        self._settling = 0  # how many of the oldest scores in the history are settling ones
         self._ordered: list[float] = []
         self.n_scores = 0
 
@@ -118,16 +128,25 @@ class RateThreshold(ScoreFilter):
 
     def _update(self, score: float, y: Any) -> None:
         if len(self._recent) == self.window:
-            old = self._recent.popleft()
-            del self._ordered[bisect.bisect_left(self._ordered, old)]
+            self._drop_oldest()
         self._recent.append(score)
         bisect.insort(self._ordered, score)
+        if self.n_scores < self.settle:
+            self._settling += 1
+        elif self._settling and len(self._recent) - self._settling >= 1 / self.rate:
+            while self._settling:  # enough later scores: the settling ones leave
+                self._drop_oldest()
         self.n_scores += 1
+
+    def _drop_oldest(self) -> None:
+        old = self._recent.popleft()
+        del self._ordered[bisect.bisect_left(self._ordered, old)]
+        self._settling = max(0, self._settling - 1)
 
     def forget_recent(self, n: int) -> None:
         """Drop the last ``n`` scores learned (a change accepted: its scores were no sample of
         the normal to come)."""
-        for _ in range(min(n, len(self._recent))):
+        for _ in range(min(n, len(self._recent) - self._settling)):
             old = self._recent.pop()
             del self._ordered[bisect.bisect_left(self._ordered, old)]
 

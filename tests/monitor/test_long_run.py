@@ -65,3 +65,19 @@ def test_after_a_level_shift_later_spikes_are_caught_as_before():
     shifted, _ = spikes_caught(10.0)
     assert total == 20 and plain >= 8
     assert shifted >= 0.8 * plain, (shifted, plain)
+
+
+def test_a_long_constant_feature_that_changes_does_not_blind_later_alarms():
+    """Found in review: after a long-constant feature changed, the scaler standardised it on
+    almost no variance, the scores reached hundreds and held the threshold up, so a later
+    spike on another feature raised no alarm. The changed feature's scale now starts again."""
+    rng = np.random.default_rng(0)
+    monitor = Monitor()
+    found = []
+    for i in range(5000):
+        x = {"load": float(np.sin(i / 10) + 0.05 * rng.normal()), "errors": float(i >= 1500)}
+        x["load"] += 3.0 * (i == 3000)
+        alarm = monitor.process_one(x)
+        if alarm.is_alarm:
+            found.append((i, alarm.kind))
+    assert found == [(1500, "changed"), (3000, "score")]
