@@ -166,6 +166,9 @@ RULES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "rank crossing kmin2": lambda s: crossing(rank_rule(s, 1e-3, 10_000, None, 0.0, 2)),
     "rank crossing skip": lambda s: crossing(rank_rule(s, 1e-3, 10_000, None, 0.0, 1, True)),
     "rank crossing kmin2 skip": lambda s: crossing(rank_rule(s, 1e-3, 10_000, None, 0.0, 2, True)),
+    "rank crossing kmin2 echo": lambda s: crossing(
+        rank_rule(s, 1e-3, 10_000, None, 0.0, 2, True, accept_after=10)
+    ),
     "rank crossing kmin3": lambda s: crossing(rank_rule(s, 1e-3, 10_000, None, 0.0, 3)),
     "rank crossing margin0.5": lambda s: crossing(rank_rule(s, 1e-3, 10_000, None, 0.5)),
     "rank crossing margin1": lambda s: crossing(rank_rule(s, 1e-3, 10_000, None, 1.0)),

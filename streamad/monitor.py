@@ -287,12 +287,13 @@ class Monitor(anomaly.base.AnomalyDetector):
         protection say; returns whether the detector is to learn it."""
         self.n_alarms += self._new_alarm(above)
         trusted = self.trust_.judge(guarded.imputed)
+        echo = above and 0 < self.protection_.run_length < getattr(self.detector_, "window_size", 1)
         learn = self.protection_.decide(above) and trusted
         if self.protection_.just_accepted:
             self._accepted()
         changed = finding.features if finding is not None and finding.kind == "changed" else ()
         self._learn_inputs(x, guarded, changed)
-        self._learn_score(score if trusted else math.nan, y, guarded.x)
+        self._learn_score(score if trusted else math.nan, y, guarded.x, echo)
         self.n_learned += learn
         self.n_protected += trusted and not learn
         self.n_untrusted += not trusted
@@ -306,10 +307,12 @@ class Monitor(anomaly.base.AnomalyDetector):
             forget(run)
         self._event("accepted", f"{run} alarms in a row: taking the change as the new normal")
 
-    def _learn_score(self, score: float, y: Any, x: dict) -> None:
-        """The threshold learns a finite score (NaN marks an untrusted sample); the
+    def _learn_score(self, score: float, y: Any, x: dict, echo: bool = False) -> None:
+        """The threshold learns a finite score (NaN marks an untrusted sample), but not an
+        alarm's echo: the scores above it right after an alarm, while the detector's window
+        still holds the alarmed sample (one event, one score in the threshold's history); the
         calibration learns every one (its range rule wants every value)."""
-        if self.filter_ is not None and not math.isnan(score):
+        if self.filter_ is not None and not math.isnan(score) and not echo:
             self.filter_.update_threshold(score, y)
         if self.calibration_ is not None:
             self.calibration_.learn(score, x)

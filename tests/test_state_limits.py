@@ -109,7 +109,9 @@ def test_a_huge_size_in_a_monitor_is_refused_naming_the_file(tmp_path):
 
 
 def test_whatever_building_raises_is_a_checkpoint_error_naming_the_file(tmp_path):
-    state = trained().get_state()
+    det = trained()
+    assert det.optimizer_ is not None  # built, so that its state is saved
+    state = det.get_state()
     state["optimizer_state"]["param_groups"][0]["params"] = [0]  # torch raises a ValueError
     refused(crafted(tmp_path, state), "malformed RollingDetector state")
     state = trained().get_state()

@@ -44,7 +44,7 @@ class RateThreshold(ScoreFilter):
     Scores that are not finite are left out and counted in ``n_ignored``.
 
     The first ``settle`` scores, taken while a detector still learns the stream (its errors
-    fall as it does), start the threshold and leave its history once ``1 / rate`` later scores
+    fall as it does), start the threshold and leave its history once ``settle`` later scores
     are in, so that they do not hold it up for the next ``window`` samples.
 
     :meth:`forget_recent` drops the latest scores learned: a :class:`~streamad.Monitor` calls
@@ -64,7 +64,7 @@ class RateThreshold(ScoreFilter):
     warmup
         Scores learned before the first alarm can be raised.
     settle
-        The first scores, which leave the history once ``1 / rate`` later ones are in.
+        The first scores, which leave the history once as many later ones are in.
     protect_anomaly_detector
         Whether the detector skips learning the samples that raise an alarm (River's meaning).
 
@@ -133,7 +133,7 @@ class RateThreshold(ScoreFilter):
         bisect.insort(self._ordered, score)
         if self.n_scores < self.settle:
             self._settling += 1
-        elif self._settling and len(self._recent) - self._settling >= 1 / self.rate:
+        elif self._settling and len(self._recent) - self._settling >= self.settle:
             while self._settling:  # enough later scores: the settling ones leave
                 self._drop_oldest()
         self.n_scores += 1
