@@ -148,10 +148,10 @@ class Guard(base.Transformer):
 
     def __init__(
         self,
-        clip_sigma: float = 100.0,
+        clip_sigma: float = 1e4,
         max_features: int = 1000,
         max_abs: float = 1e15,
-        warmup: int = 16,
+        warmup: int = 3,
         reset_after: int = 20,
     ) -> None:
         if isinstance(clip_sigma, bool) or not isinstance(clip_sigma, (int, float)):
