@@ -62,7 +62,7 @@ def warm_start(monitor: Any, history: Any, epochs: int) -> Any:
             scored = monitor._score(x)
             if epoch == 0:
                 monitor._learn_inputs(x, scored.guarded)
-            if not scored.guarded.imputed:
+            if not (scored.guarded.imputed or scored.guarded.clipped):
                 monitor.detector_.learn_one(scored.z)
                 monitor.n_learned += 1
                 if epoch == epochs - 1:

@@ -286,7 +286,7 @@ class Monitor(anomaly.base.AnomalyDetector):
         """Take a scored sample in (inputs, threshold, calibration, counters) as trust and
         protection say; returns whether the detector is to learn it."""
         self.n_alarms += self._new_alarm(above)
-        trusted = self.trust_.judge(guarded.imputed)
+        trusted = self.trust_.judge(guarded.imputed, guarded.clipped)
         echo = above and 0 < self.protection_.run_length < getattr(self.detector_, "window_size", 1)
         learn = self.protection_.decide(above) and trusted
         if self.protection_.just_accepted:
