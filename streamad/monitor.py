@@ -60,12 +60,12 @@ class Monitor(anomaly.base.AnomalyDetector):
     - **Scaler**: River's ``StandardScaler``; it learns only values the guard has checked
       against its bounds and neither imputed nor clipped, so no value can wreck a feature's
       scale (a feature's first three values are not learned: nothing could check them yet).
-    - **Warm-up**: the first ``guard.warmup`` samples (16 by default) teach the guard and the
+    - **Warm-up**: the first ``guard.warmup`` samples (3 by default) teach the guard and the
       scaler only, and score 0.0 (:attr:`warming_up`): a value standardised on two or three
       values can lie hundreds of standard deviations out.
     - **Detector**: a :class:`~streamad.RollingDetector`, its gradient norm clipped. It learns
-      every sample but those with an imputed value (:class:`~streamad.policy.Trust`), which
-      enter its window as their reconstruction.
+      every sample but those with an imputed or clipped value (:class:`~streamad.policy.Trust`),
+      which enter its window as their reconstruction.
     - **Threshold** and **value rules**: a score alarm when the score is above the threshold
       filter's; alarms of their own kind, naming the feature, for a value that is no
       measurement, a long-constant feature that changes, and a varying one that freezes

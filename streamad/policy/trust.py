@@ -9,8 +9,8 @@ __all__ = ["Trust"]
 
 class Trust:
     """A sample is learned unless a value of it was imputed (an imputed mean is no
-    measurement) or clipped (the guard clips only a value so far out that learning it would
-    wreck a scale: 10,000 standard deviations by default). Imputations that last
+    measurement) or clipped (a value so far out that learning it could wreck the model: 100
+    standard deviations by default). Imputations that last
     ``accept_after`` samples in a row (a feature gone for good) are learned: the detector
     must not freeze; a feature clipped again and again is started afresh by the guard.
 
