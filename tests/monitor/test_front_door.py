@@ -84,7 +84,7 @@ def test_unusable_values_are_imputed_counted_and_reported(bad):
 def test_a_huge_finite_value_is_clipped_and_cannot_wreck_the_model(huge):
     clean, spoiled = warmed(), warmed()
     alarm = spoiled.process_one({"a": huge, "b": 0.1, "c": 0.5})
-    assert alarm.is_alarm and alarm.features[0] == "a" and spoiled.last_clipped == ("a",)
+    assert alarm.score < 1e4 and alarm.features[0] == "a" and spoiled.last_clipped == ("a",)
     tail = labelled_stream(400, seed=5)
     a = [clean.process_one(x).score for x, _ in tail]
     b = [spoiled.process_one(x).score for x, _ in tail]

@@ -39,10 +39,27 @@ def test_the_alarm_rate_is_about_the_target_whatever_the_distribution(draw):
 
 
 def test_early_on_a_score_above_all_but_one_alarms():
-    model = RateThreshold(Value(), rate=1e-3, warmup=5)
+    model = RateThreshold(Value(), rate=1e-3, warmup=5, young_margin=0.0)
     alarms = run(model, [1.0, 2.0, 30.0, 2.5, 1.0, 0.5, 3.5, 1.0, 2.9, 3.6])
     assert alarms == [False] * 5 + [False, True, False, False, True]
     assert model.threshold == 3.6  # the second largest: one extreme score hides nothing
+
+
+def test_a_young_history_carries_a_shrinking_margin():
+    model = RateThreshold(Value(), rate=0.01, warmup=1, settle=0)
+    run(model, [1.0, 2.0, 3.0, 4.0, 5.0] * 10)  # 50 scores: half of 1 / rate
+    assert model.threshold == pytest.approx(5.0 * 1.5)  # the second largest, and half the margin
+    run(model, [1.0, 2.0, 3.0, 4.0, 5.0] * 10)
+    assert model.threshold == 5.0  # 100 scores: no margin left
+
+
+def test_the_first_scores_settle_out_of_the_history():
+    model = RateThreshold(Value(), rate=0.01, warmup=1, settle=10, young_margin=0.0)
+    run(model, [100.0] * 10)  # a detector's first, high errors
+    run(model, [1.0] * 9)
+    assert model.threshold == 100.0
+    run(model, [1.0])  # ten later scores are in: the first ten leave
+    assert model.threshold == 1.0
 
 
 def test_one_huge_score_moves_the_threshold_by_one_rank():
