@@ -9,6 +9,8 @@ import numpy as np
 
 __all__ = ["RowScaler", "learn_moments", "scales_of", "standardise"]
 
+_ONE, _ZERO = np.array(1), np.array(0.0)  # 0-d: as fast as arrays in NumPy's arithmetic
+
 
 def learn_moments(
     counts: np.ndarray, means: np.ndarray, vars_: np.ndarray, x: np.ndarray
@@ -26,7 +28,7 @@ def learn_moments(
     >>> counts.tolist(), means.tolist(), vars_.tolist()
     ([4], [2.5], [1.25])
     """
-    counts = counts + 1
+    counts = counts + _ONE
     delta = x - means
     new = means + delta / counts
     return counts, new, vars_ + (delta * (x - new) - vars_) / counts
@@ -44,7 +46,7 @@ def standardise(x: np.ndarray, means: np.ndarray, scales: np.ndarray) -> np.ndar
     >>> standardise(np.array([3.0, -5.0]), np.array([1.0, 2.0]), scales).tolist()
     [1.0, 0.0]
     """
-    return (x - means) / scales + 0.0  # + 0.0: -0.0 (a negative over an infinity) is 0.0
+    return (x - means) / scales + _ZERO  # + 0.0: -0.0 (a negative over an infinity) is 0.0
 
 
 def scales_of(vars_: np.ndarray) -> np.ndarray:
@@ -58,7 +60,7 @@ def scales_of(vars_: np.ndarray) -> np.ndarray:
     >>> scales_of(np.array([2.25, 0.0])).tolist()
     [1.5, inf]
     """
-    return np.where(vars_ == 0, np.inf, np.float_power(vars_, 0.5))
+    return np.where(vars_ == _ZERO, np.inf, np.float_power(vars_, 0.5))
 
 
 class RowScaler:

@@ -259,8 +259,10 @@ class RollingDetector(RollingAutoencoder):
         )
         if newest:
             window, reconstruction = window[-1:], reconstruction[-1:]
-        errors = np.mean((reconstruction - window) ** 2, axis=(0, 1), dtype=np.float64)
-        errors = np.atleast_1d(errors)
+        squared = np.square(reconstruction - window)
+        # np.mean's own steps (a float64 sum, then a division), without its Python wrapper
+        errors = np.add.reduce(squared, axis=(0, 1), dtype=np.float64)
+        errors /= squared.shape[0] * squared.shape[1]
         if self._scored is not None:
             return [self.features[i] for i in self._scored], errors[self._scored]
         return list(self.features), errors

@@ -16,6 +16,9 @@ __all__ = ["Checked", "Guard", "Guarded", "clip_bounds"]
 _FLOOR = 1e-12  # the smallest spread a bound allows, for a feature that has not varied yet
 _ROBUST_FROM = 3  # values learned before a feature has a bound (a median of three is robust)
 _FLOAT = {float}
+# constants as 0-d arrays: NumPy multiplies by them as fast as by an array (a Python float is
+# converted at every call), with the same numbers
+_MILLI, _FLOOR_0D, _ONE = np.array(1e-3), np.array(_FLOOR), np.array(1)
 
 
 class Guarded(NamedTuple):
@@ -100,6 +103,17 @@ def clip_bounds(
     return center - half, center + half
 
 
+def _warm_bounds(
+    center: np.ndarray, spread: np.ndarray, clip_sigma: float | np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`clip_bounds` of finite centres and spreads (running means and standard
+    deviations): the same numbers, in fewer NumPy calls."""
+    half = clip_sigma * np.fmax(spread, np.maximum(_MILLI * np.abs(center), _FLOOR_0D))
+    if np.count_nonzero(spread) < len(spread):  # one never varied: no bound (centre ∓ inf)
+        half = np.where(spread > 0, half, np.inf)
+    return center - half, center + half
+
+
 def robust_stats(first: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Median and scaled MAD of each row's first ``n`` values (NaN where ``n`` < 3).
 
@@ -112,15 +126,21 @@ def robust_stats(first: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarr
     >>> center.tolist(), [round(s, 3) for s in spread.tolist()]
     ([2.5, nan], [1.483, nan])
     """
-    values = np.where(np.arange(first.shape[1]) < n[:, None], first, np.nan)
     center = np.full(len(n), np.nan)
     spread = np.full(len(n), np.nan)
-    rows = n >= _ROBUST_FROM
-    if rows.any():
-        center[rows] = np.nanmedian(values[rows], axis=1)
-        mad = np.nanmedian(np.abs(values[rows] - center[rows, None]), axis=1)
-        spread[rows] = 1.4826 * mad
+    for i in np.flatnonzero(n >= _ROBUST_FROM):  # a few rows at a time: one loop each
+        values = first[i, : n[i]]
+        center[i] = _median(values)
+        spread[i] = 1.4826 * _median(np.abs(values - center[i]))
     return center, spread
+
+
+def _median(values: np.ndarray) -> float:
+    """The median of ``values`` (none NaN), as ``np.nanmedian`` computes it: the two middle
+    values (the middle one twice, for an odd number) summed and halved."""
+    ordered = np.sort(values)
+    k = len(ordered)
+    return float((ordered[(k - 1) // 2] + ordered[k // 2]) / 2.0)
 
 
 def _number(name: str, value: Any) -> float:
@@ -230,6 +250,8 @@ class Guard(base.Transformer):
         self._limits: tuple[np.ndarray, np.ndarray] | None = None  # the bounds, until learning
         self._get: Any = None  # the known features' values of a dict, in one C call
         self._running = False  # whether a feature has been clipped in a row (``_run``)
+        self._warm = False  # whether every feature is past its warm-up (``_n >= warmup``)
+        self._max_abs, self._sigma = np.array(float(max_abs)), np.array(float(clip_sigma))
         self._reset: np.ndarray | None = None  # the features the last learning started again
 
     # -- checks, no state change --------------------------------------------------------------
@@ -248,7 +270,7 @@ class Guard(base.Transformer):
         if set(map(type, got)) != _FLOAT:
             return None
         values = np.array(got)
-        if -self.max_abs <= values.min() and values.max() <= self.max_abs:  # False for NaN
+        if np.count_nonzero(np.abs(values) <= self._max_abs) == len(values):  # NaN: False
             return values
         return None
 
@@ -293,24 +315,28 @@ class Guard(base.Transformer):
     def _stats(self) -> tuple[np.ndarray, np.ndarray]:
         """Centre and spread of each known feature (NaN: no bound yet)."""
         n = self._n
-        if not len(n) or n.min() >= self.warmup:  # the common case, after the first values
+        if self._warm or not len(n):  # the common case, after the first values
             return self._mean, np.sqrt(self._m2 / n)
         ready = n >= self.warmup
-        center, spread = robust_stats(self._first, n)
-        center[ready] = self._mean[ready]
+        young = ~ready  # summarised robustly, row by row: the others' rows are not needed
+        center, spread = self._mean.copy(), np.empty(len(n))
+        center[young], spread[young] = robust_stats(self._first[young], n[young])
         spread[ready] = np.sqrt(self._m2[ready] / n[ready])
         return center, spread
 
     def _bounded(self, values: np.ndarray, n_new: int) -> tuple[np.ndarray, np.ndarray | None]:
         """``values`` clipped, NaN left as NaN; the mask of clipped values (None: none)."""
         if self._limits is None:  # computed once between two samples learned
-            self._limits = clip_bounds(*self._stats(), self.clip_sigma)
+            if self._warm:  # the common case: every centre a running mean, finite
+                self._limits = _warm_bounds(*self._stats(), self._sigma)
+            else:
+                self._limits = clip_bounds(*self._stats(), self.clip_sigma)
         low, high = self._limits
         if n_new:
             low = np.concatenate([low, np.full(n_new, -np.inf)])
             high = np.concatenate([high, np.full(n_new, np.inf)])
         clipped = (values < low) | (values > high)  # False for NaN
-        if not clipped.any():
+        if not np.count_nonzero(clipped):
             return values, None
         return np.clip(values, low, high), clipped
 
@@ -332,7 +358,7 @@ class Guard(base.Transformer):
             missing = np.isnan(values)
             filled = np.where(missing, self._means(len(new)), kept)
         n = self._n
-        bounded = None if len(n) and n.min() >= _ROBUST_FROM else n >= _ROBUST_FROM
+        bounded = None if self._warm or (len(n) and n.min() >= _ROBUST_FROM) else n >= _ROBUST_FROM
         return Checked(
             names, new, values, kept, filled, missing, clipped, bounded, self._implausible
         )
@@ -407,6 +433,7 @@ class Guard(base.Transformer):
         delta = np.where(late, out - self._mean, 0.0)
         self._mean = self._mean + delta / n
         self._m2 = self._m2 + np.where(late, delta * (out - self._mean), 0.0)
+        self._warm = bool(len(self._n) and self._n.min() >= self.warmup)
 
     @property
     def reset_mask(self) -> np.ndarray | None:
@@ -419,13 +446,13 @@ class Guard(base.Transformer):
         warm-up and none is clipped (the common case; the same numbers as the general way).
         Returns False, having learned nothing, otherwise."""
         n = self._n
-        if not len(n) or n.min() < self.warmup or (clipped is not None and clipped.any()):
+        if not self._warm or (clipped is not None and clipped.any()):
             return False
         if self._running:
             self._run = np.zeros_like(self._run)
             self._running = False
         self.last_reset, self._reset = (), None
-        self._n = n = n + 1
+        self._n = n = n + _ONE
         delta = values - self._mean
         self._mean = self._mean + delta / n
         self._m2 = self._m2 + delta * (values - self._mean)
@@ -439,6 +466,7 @@ class Guard(base.Transformer):
         if index:
             self._n[index], self._mean[index], self._m2[index], self._run[index] = 0, 0, 0, 0
             self._limits = None
+            self._warm = False
 
     def _grow(self, new: list[str]) -> None:
         if not new:
@@ -448,6 +476,7 @@ class Guard(base.Transformer):
         self.features = [*self.features, *new]  # a new list: a Checked keeps the old one
         self._get = None
         self._limits = None
+        self._warm = False
         k = len(new)
         self._first = np.concatenate([self._first, np.zeros((k, self.warmup))])
         self._n = np.concatenate([self._n, np.zeros(k, dtype=np.int64)])
@@ -482,6 +511,7 @@ class Guard(base.Transformer):
         self._checked = None
         self._get = self._limits = self._reset = None
         self._running = bool(self._run.any())
+        self._warm = bool(k and self._n.min() >= self.warmup)
 
     @classmethod
     def _unit_test_params(cls):

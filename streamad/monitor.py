@@ -48,6 +48,7 @@ def default_detector() -> RollingDetector:
 
 
 _ROW_METHODS = ("score_row", "learn_row", "skip_row", "pass_row")
+_LIMIT = np.array(LIMIT)  # 0-d: as fast as an array in NumPy's comparisons
 
 
 class _Scored(NamedTuple):
@@ -59,6 +60,8 @@ class _Scored(NamedTuple):
     finding: Finding | None
     row: np.ndarray | None  # the detector's float32 row; None: it was given ``z``, a dict
     z: Any  # the standardised values it scored: its row in float64, or the dict
+    threshold: float | None  # the threshold when it was scored
+    above: bool  # the score above it (a value rule aside)
 
 
 class Monitor(anomaly.base.AnomalyDetector):
@@ -234,13 +237,17 @@ class Monitor(anomaly.base.AnomalyDetector):
         if self.schema_.expected is not None:
             self.schema_.check(x.keys())
         row, z, score = None, None, 0.0
-        if not self.warming_up:
+        if self.n_inputs >= self.guard_.warmup:  # not warming up
             z = self.scaler_.transform(checked.filled)
             z = self.schema_.ease_row(z, self.guard_._index)
             row, z = self._detector_input(z, checked.names)
             detector = self.detector_
             score = float(detector.score_one(z) if row is None else detector.score_row(row))
-        return _Scored(x, checked, score, self._check_rules(checked), row, z)
+        threshold, above = None, False
+        if self.filter_ is not None:
+            threshold, above = self.filter_.threshold, bool(self.filter_.classify(score))
+        finding = self._check_rules(checked)
+        return _Scored(x, checked, score, finding, row, z, threshold, above)
 
     def _detector_input(self, z: np.ndarray, names: list[str]) -> tuple[np.ndarray | None, Any]:
         """The detector's row of ``z`` (the standardised values of ``names``) and its values in
@@ -260,7 +267,7 @@ class Monitor(anomaly.base.AnomalyDetector):
         cols = key[4]
         if cols is not None and cols is not False and key[3] == len(names):
             values = z[cols]
-            if values.min() >= -LIMIT and values.max() <= LIMIT:  # float32 holds them
+            if np.count_nonzero(np.abs(values) <= _LIMIT) == len(values):  # float32 holds them
                 return values.astype(np.float32), values
         x = dict(zip(names, z.tolist(), strict=True))
         if built and len(x) > len(built):  # a feature added: scored without it until rebuilt
@@ -282,8 +289,9 @@ class Monitor(anomaly.base.AnomalyDetector):
         self._scored = scored
         self._explained = None
         self.last_score = scored.score
-        self.last_imputed = scored.checked.imputed()
-        self.last_clipped = scored.checked.clipped_names()
+        checked = scored.checked
+        self.last_imputed = () if checked.missing is None else checked.imputed()
+        self.last_clipped = () if checked.clipped is None else checked.clipped_names()
 
     def score_one(self, x: dict) -> float:
         """The score of ``x``: the detector's reconstruction error; nothing is learned."""
@@ -306,10 +314,10 @@ class Monitor(anomaly.base.AnomalyDetector):
 
     def _learn(self, x: Mapping, scored: _Scored, y: Any) -> None:
         self.last_events = ()
-        if self.warming_up:
+        if self.n_inputs < self.guard_.warmup:  # warming up
             self._warm_up(x, scored.checked, y)
         else:
-            above = scored.finding is not None or self.above(scored.score)
+            above = scored.finding is not None or scored.above
             if self._judge(x, scored.checked, scored.score, above, y, scored.finding):
                 self._detector_learn(scored)
             else:
@@ -460,8 +468,11 @@ class Monitor(anomaly.base.AnomalyDetector):
             return self._explained
         if self.last_score is None:
             raise RuntimeError("nothing scored yet: call score_one first")
-        score, threshold = self.last_score, self.threshold_value
-        scored = self._scored
+        score, scored = self.last_score, self._scored
+        if scored is not None and scored.score is score:  # the sample scored last, as then
+            threshold, above = scored.threshold, scored.above
+        else:  # scored in a block (``score_many``), or learned already
+            threshold, above = self.threshold_value, self.above(score)
         calibrated = None
         if self.calibration_ is not None and scored is not None:
             calibrated = self.calibration_.calibrate(score, self._calibration_input(scored.checked))
@@ -475,7 +486,7 @@ class Monitor(anomaly.base.AnomalyDetector):
             )
         else:
             shares = self._shares()
-            above = self.above(score) and not self.warming_up
+            above = above and not self.warming_up
             new = self._new_alarm(above)
             alarm = Alarm(score, threshold, new, shares, calibrated, ongoing=above and not new)
         self._explained = alarm

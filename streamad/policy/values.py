@@ -18,6 +18,10 @@ VARYING = 0.95
 #: Samples of a feature seen before it can be frozen (its rate of change means something).
 SEEN_BEFORE_FROZEN = 100
 
+_NEVER = 1 << 62  # a countdown that does not end
+# constants as 0-d arrays: NumPy computes with them as fast as with arrays, the same numbers
+_KEEP, _ALPHA, _ONE = np.array(1 - RATE_ALPHA), np.array(RATE_ALPHA), np.array(1)
+
 
 class Finding(NamedTuple):
     """What a rule found in a sample: its kind, the features it names, and why."""
@@ -101,6 +105,9 @@ class ValueRules:
         self._freezing: np.ndarray | None = None
         self._watching = False
         self._seen_all = False
+        self._arm_in = self._freeze_in = _NEVER
+        # a feature that changes starts a run that can freeze after this many samples
+        self._freeze_cap = _NEVER if frozen_after is None else frozen_after - 2
         self._columns: tuple = (None, -1, None, None)
         self._added: tuple = (None, -1)  # the last row's names taken in (and their number)
 
@@ -171,7 +178,7 @@ class ValueRules:
             changed = self._armed & (values != self._last)
             if present is not None:
                 changed &= present
-            if changed.any():
+            if np.count_nonzero(changed):
                 i = int(np.flatnonzero(changed)[0])
                 reason = f"held {self._last[i]:g} for {self._run[i]} samples, now {values[i]:g}"
                 return Finding("changed", _names(self.features, changed), reason)
@@ -179,7 +186,7 @@ class ValueRules:
             frozen = self._freezing & (values == self._last)
             if present is not None:
                 frozen &= present
-            if frozen.any():
+            if np.count_nonzero(frozen):
                 i = int(np.flatnonzero(frozen)[0])
                 reason = f"stuck at {values[i]:g} for {self.frozen_after} samples after varying"
                 return Finding("frozen", _names(self.features, frozen), reason)
@@ -245,6 +252,7 @@ class ValueRules:
         the same numbers, fewer NumPy calls."""
         change = values != self._last
         events = []
+        rearm = False
         if self.constant_after is not None:
             watch = self._watch
             if self._watching:
@@ -254,33 +262,57 @@ class ValueRules:
                 watch = np.where(varies, 0, np.maximum(watch - 1, 0))
             if self._armed is not None:
                 broke = change & self._armed
-                if broke.any():
+                if np.count_nonzero(broke):  # armed features changed: armed no more
                     watch = np.where(broke, self.constant_after, watch)
+                    rearm = True
             if watch is not self._watch:
                 self._watch = watch
-                self._watching = bool(watch.any())
-        self._rate = rate = (1 - RATE_ALPHA) * self._rate + RATE_ALPHA * change
-        self._longest = np.where(change, np.maximum(self._longest, self._run), self._longest)
-        self._rate_at_start = np.where(change, rate, self._rate_at_start)
-        self._run = np.where(change, 1, self._run + 1)
+                self._watching = bool(np.count_nonzero(watch))
+        # in place (the arrays are the rules' own): the general way's numbers, fewer calls
+        rate = self._rate
+        rate *= _KEEP
+        rate += _ALPHA * change
+        np.maximum(self._longest, self._run * change, out=self._longest)  # longest >= 0
+        np.copyto(self._rate_at_start, rate, where=change)
+        run = self._run
+        run += _ONE
+        np.copyto(run, 1, where=change)
         self._last = values  # never written to: a chain's row, or a fresh array
-        self._seen = self._seen + 1
-        self._rearm()
+        self._seen += _ONE
+        # the masks hold until a countdown ends: a feature's run grows by one a sample and a
+        # change only puts its arming (and a new run's freezing) off (see _rearm)
+        self._freezing = None  # the features one repeat from frozen have moved on
+        self._arm_in -= 1
+        self._freeze_in = min(self._freeze_in - 1, self._freeze_cap)
+        if rearm or self._arm_in <= 0 or self._freeze_in <= 0:
+            self._rearm()
         return events
 
     def _rearm(self) -> None:
         """Which features a change (``_armed``) or one more repeat (``_freezing``) would make
-        an alarm of, from the state; None for none (the common case: two NumPy calls)."""
+        an alarm of, from the state (None for none), and the samples before a feature can be
+        added to either without a change (``_arm_in``, ``_freeze_in``): until then, steady
+        samples keep the masks without computing them."""
         run = self._run
         self._armed = self._freezing = None
-        if self.constant_after is not None and len(run) and run.max() >= self.constant_after:
-            armed = (run >= self.constant_after) & (run > self._longest)
-            self._armed = armed if armed.any() else None
-        if self.frozen_after is not None:
+        self._arm_in = self._freeze_in = _NEVER
+        if self.constant_after is not None and len(run):
+            gate = np.maximum(self._longest + 1, self.constant_after)  # run >= C, run > longest
+            armed = run >= gate
+            if np.count_nonzero(armed):
+                self._armed = armed
+            waits = gate - run
+            waits = waits[waits > 0]
+            if len(waits):
+                self._arm_in = int(waits.min())
+        if self.frozen_after is not None and len(run):
             at = run == self.frozen_after - 1
-            if at.any():
+            if np.count_nonzero(at):
                 at &= (self._rate_at_start >= VARYING) & (self._seen >= SEEN_BEFORE_FROZEN)
-                self._freezing = at if at.any() else None
+                self._freezing = at if np.count_nonzero(at) else None
+            waits = self.frozen_after - 1 - run
+            waits = waits[waits > 0]
+            self._freeze_in = min(int(waits.min()) if len(waits) else _NEVER, self._freeze_cap)
 
     def _grow(self, new: list[str]) -> None:
         for name in new:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +14,7 @@ from river import anomaly, compose
 __all__ = ["Alarm", "attribution", "explain", "ranked_shares", "top_k_hit_rate"]
 
 _SHOWN = 5  # features listed by str(alarm)
+_SHARE = operator.itemgetter(1)
 
 
 @dataclass(frozen=True)
@@ -126,10 +128,9 @@ def ranked_shares(names: Sequence[str], errors: np.ndarray) -> tuple[tuple[str, 
     total = sum(values)  # attribution's sum, in its order; not finite if an error is not
     if not math.isfinite(total) or (values and min(values) < 0):
         return attribution(dict(zip(names, values, strict=True)))  # its checks, its error
-    shares = errors / total if total > 0 else np.zeros(len(values))
-    order = np.argsort(-shares, kind="stable").tolist()  # stable: ties stay in name order
-    ranked = shares.tolist()
-    return tuple([(names[i], ranked[i]) for i in order])
+    shares = (errors / total).tolist() if total > 0 else [0.0] * len(values)
+    # a stable sort, reversed: equal shares keep their (name) order, as attribution's key
+    return tuple(sorted(zip(names, shares, strict=True), key=_SHARE, reverse=True))
 
 
 def _explainable(model: Any) -> Any | None:
