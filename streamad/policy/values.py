@@ -106,7 +106,8 @@ class ValueRules:
         self._watching = False
         self._seen_all = False
         self._arm_in = self._freeze_in = _NEVER
-        # a feature that changes starts a run that can freeze after this many samples
+        # a feature that changes starts a run that can freeze after this many samples: no
+        # countdown is longer (it would miss a feature that varied, held, then changed)
         self._freeze_cap = _NEVER if frozen_after is None else frozen_after - 2
         self._columns: tuple = (None, -1, None, None)
         self._added: tuple = (None, -1)  # the last row's names taken in (and their number)
@@ -283,7 +284,7 @@ class ValueRules:
         # change only puts its arming (and a new run's freezing) off (see _rearm)
         self._freezing = None  # the features one repeat from frozen have moved on
         self._arm_in -= 1
-        self._freeze_in = min(self._freeze_in - 1, self._freeze_cap)
+        self._freeze_in -= 1  # (at most the new run's wait: see _rearm)
         if rearm or self._arm_in <= 0 or self._freeze_in <= 0:
             self._rearm()
         return events
