@@ -222,3 +222,22 @@ def test_warm_start_then_live():
     for x in bad(500, seed=6):
         same_alarm(rows.process_one(dict(x)), dicts.process_one(dict(x)))
     same_state(rows, dicts)
+
+
+def test_a_checkpoint_of_rivers_dicts_loads_and_goes_on_as_before():
+    """Checkpoints keep the scaler as River's dicts (counts, means, vars; River's means and
+    vars hold a 0 for every feature it has transformed): a state written by the chain on dicts
+    loads into the Monitor on rows, which goes on as the chain on dicts does."""
+    params, xs = small(), bad()
+    dicts = DictPathMonitor(**params)
+    for x in xs[:402]:  # "d", new at 400, transformed but not learned yet
+        dicts.process_one(dict(x))
+    state = dicts.get_state()
+    assert set(state["scaler"]["vars"]) - set(state["scaler"]["counts"])  # River's zeros
+    rows = Monitor.from_state(state)
+    assert rows.scaler_.counts == dict(dicts.scaler_.counts)
+    for x in xs[402:]:
+        same_alarm(rows.process_one(dict(x)), dicts.process_one(dict(x)))
+    same_state(rows, dicts)
+    again = Monitor.from_state(rows.get_state())  # and its own checkpoint, River's dicts
+    assert again.get_state()["scaler"] == rows.get_state()["scaler"]
