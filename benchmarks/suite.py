@@ -125,6 +125,26 @@ def table(rows: dict[tuple[str, str], dict], groups: list[str], detectors: list[
     return "\n".join(lines)
 
 
+def ablation(rows: dict[tuple[str, str], dict], groups: list[str], detectors: list[str]) -> str:
+    """Held-out ROC-AUC of each Monitor set-up minus the plain chain's, per group; a part may
+    stay on by default only where no held-out half loses more than 0.005."""
+    heads = " | ".join(groups)
+    lines = [f"| Monitor set-up | {heads} | worst |", "|" + "---|" * (len(groups) + 2)]
+    for detector in [d for d in detectors if d.startswith("monitor")]:
+        cells, worst = [], math.inf
+        for group in groups:
+            mine, plain = rows.get((group, detector)), rows.get((group, "plain"))
+            if mine is None or plain is None or math.isnan(mine["roc_held-out"]):
+                cells.append("–")
+                continue
+            delta = mine["roc_held-out"] - plain["roc_held-out"]
+            worst = min(worst, delta)
+            cells.append(f"{delta:+.3f}")
+        shown = "–" if worst == math.inf else f"{worst:+.3f}"
+        lines.append(f"| {detector} | {' | '.join(cells)} | {shown} |")
+    return "\n".join(lines)
+
+
 def write(text: str, command: str) -> None:
     load = os.getloadavg()
     block = (
@@ -175,6 +195,9 @@ def main() -> None:
                 rows[(g, d)] = row
                 print(json.dumps({"group": g, "detector": d, **row}), flush=True)
     text = table(rows, args.groups, args.detectors)
+    if "plain" in args.detectors:
+        text += "\n\nHeld-out ROC-AUC minus the plain chain's:\n\n"
+        text += ablation(rows, args.groups, args.detectors)
     print(text)
     if args.write:
         write(text, "python benchmarks/" + " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]))

@@ -148,7 +148,7 @@ def warm_start(monitor: Any, history: Any, epochs: int) -> Any:
             scored = monitor._score(x)
             if epoch == 0:
                 monitor._learn_inputs(x, scored.checked)
-            if scored.checked.missing is None:
+            if scored.checked.missing is None and scored.checked.clipped is None:
                 monitor._detector_learn(scored, remember=last)
                 monitor.n_learned += 1
                 if last:

@@ -100,6 +100,7 @@ def get_state(det: Any) -> dict[str, Any]:
         "ignored_features": sorted(det.ignored_features),
         "features": list(det.features),
         "score_stats": [*map(float, det._score_sums), int(det._score_count)],
+        "score_trail": [list(pair) for pair in det._scale_trail],
     }
     if det.module_ is not None:
         # copies: the snapshot must not change as the detector goes on learning. An optimizer
@@ -163,6 +164,7 @@ def from_state(cls: type, state: dict[str, Any], module: Any = None):
     if "score_stats" in state:
         *sums, count = state["score_stats"]
         det._score_sums, det._score_count = np.array(sums, dtype=np.float64), int(count)
+    det._scale_trail.extend((float(w), float(n)) for w, n in state.get("score_trail", []))
     if "module_state" in state:
         with limits.bounded():
             det._init(dict.fromkeys(state["features"], 0.0))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -23,6 +24,9 @@ SCORE_MODES = ("window", "newest", "max", "fused")
 MAX_MODE_WARMUP = 30
 #: Windows learned after which "fused" keeps its two scales fixed.
 FUSED_SCALE_WINDOWS = 1000
+#: The latest windows "fused" takes its scales from (the first errors, of a model still
+#: learning the stream, would inflate them, and a mean over all of them drifts as it learns).
+FUSED_SCALE_TRAIL = 100
 #: The newest step's weight in "fused": one row's error is noisier than a window's mean.
 NEWEST_WEIGHT = 0.5
 
@@ -86,7 +90,8 @@ class RollingDetector(RollingAutoencoder):
           raw larger of the two until 30 windows are learned). Its scales follow the whole
           stream, so the same error scores differently early and late;
         - ``"fused"`` (the Monitor's): the larger of the window's error and half the newest
-          step's, each over its mean error on the first 1,000 windows learned, then fixed
+          step's, each over its mean error on the latest 100 windows learned, fixed after
+          1,000 windows
           (the raw larger of the window's error and half the newest's until 30 windows are
           learned): a point anomaly shows at
           once, a collective one in the window, on scales that do not drift. Chosen on the
@@ -171,6 +176,7 @@ class RollingDetector(RollingAutoencoder):
         self._last: tuple[np.ndarray, np.ndarray] | None = None
         self._score_sums = np.zeros(2)  # window and newest-step errors of the windows learned
         self._score_count = 0
+        self._scale_trail: deque[tuple[float, float]] = deque(maxlen=FUSED_SCALE_TRAIL)
         self._newest_won = False
         self._kernel: _kernels.Kernel | bool | None = None
         self._scored: np.ndarray | None = None  # indices of the scored features (None: all)
@@ -301,7 +307,8 @@ class RollingDetector(RollingAutoencoder):
         if self.score_mode == "newest":
             return newest
         if self._score_count >= MAX_MODE_WARMUP:
-            means = np.maximum(self._score_sums / self._score_count, 1e-12)
+            n = len(self._scale_trail) if self.score_mode == "fused" else self._score_count
+            means = np.maximum(self._score_sums / n, 1e-12)
             window, newest = window / means[0], newest / means[1]
         if self.score_mode == "fused":
             newest = NEWEST_WEIGHT * newest
@@ -463,9 +470,13 @@ class RollingDetector(RollingAutoencoder):
         slide over ``rows``, ``protected`` of which were left out of the update."""
         if evaluation is not None and evaluation.finite and evaluation.learn():
             mode = self.score_mode
-            if mode == "max" or (mode == "fused" and self._score_count < FUSED_SCALE_WINDOWS):
+            if mode == "max":
                 window, newest = self._terms(evaluation)
                 self._score_sums += (window.sum(), newest.sum())
+                self._score_count += len(evaluation.losses)
+            elif mode == "fused" and self._score_count < FUSED_SCALE_WINDOWS:
+                self._scale_trail.extend(zip(*map(np.ndarray.tolist, self._terms(evaluation))))
+                self._score_sums = np.sum(self._scale_trail, axis=0, dtype=np.float64)
                 self._score_count += len(evaluation.losses)
             self._sums += rows.sum(axis=0)
             self._counts += len(rows)

@@ -202,7 +202,7 @@ class Guard(base.Transformer):
     >>> for v in [1.0, 2.0, 3.0, 2.0]:
     ...     guard.learn_one({"a": v, "b": 10.0})
     >>> guard.guard_one({"a": 1e6, "b": float("nan"), "c": 1e19})
-    Guarded(x={'a': 4.2239, 'b': 10.0, 'c': 0.0}, imputed=('b', 'c'), clipped=('a',),
+    Guarded(x={'a': 4.1213, 'b': 10.0, 'c': 0.0}, imputed=('b', 'c'), clipped=('a',),
             bounded=('a', 'b'), implausible=('c',))
     >>> guard.transform_one({"a": "high", "b": 1.0})
     Traceback (most recent call last):
@@ -215,7 +215,7 @@ class Guard(base.Transformer):
         clip_sigma: float = 100.0,
         max_features: int = 1000,
         max_abs: float = 1e15,
-        warmup: int = 16,
+        warmup: int = 3,
         reset_after: int = 20,
     ) -> None:
         if isinstance(clip_sigma, bool) or not isinstance(clip_sigma, (int, float)):

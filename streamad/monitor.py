@@ -74,12 +74,12 @@ class Monitor(anomaly.base.AnomalyDetector):
       its ``counts``, ``means`` and ``vars``); it learns only values the guard has checked
       against its bounds and neither imputed nor clipped, so no value can wreck a feature's
       scale (a feature's first three values are not learned: nothing could check them yet).
-    - **Warm-up**: the first ``guard.warmup`` samples (16 by default) teach the guard and the
+    - **Warm-up**: the first ``guard.warmup`` samples (3 by default) teach the guard and the
       scaler only, and score 0.0 (:attr:`warming_up`): a value standardised on two or three
       values can lie hundreds of standard deviations out.
     - **Detector**: a :class:`~streamad.RollingDetector`, its gradient norm clipped. It learns
-      every sample but those with an imputed value (:class:`~streamad.policy.Trust`), which
-      enter its window as their reconstruction.
+      every sample but those with an imputed or clipped value (:class:`~streamad.policy.Trust`),
+      which enter its window as their reconstruction.
     - **Threshold** and **value rules**: a score alarm when the score is above the threshold
       filter's; alarms of their own kind, naming the feature, for a value that is no
       measurement, a long-constant feature that changes, and a varying one that freezes
@@ -362,7 +362,7 @@ class Monitor(anomaly.base.AnomalyDetector):
         """Take a scored sample in (inputs, threshold, calibration, counters) as trust and
         protection say; returns whether the detector is to learn it."""
         self.n_alarms += self._new_alarm(above)
-        trusted = self.trust_.judge(checked.missing is not None)
+        trusted = self.trust_.judge(checked.missing is not None, checked.clipped is not None)
         echo = above and 0 < self.protection_.run_length < getattr(self.detector_, "window_size", 1)
         learn = self.protection_.decide(above) and trusted
         if self.protection_.just_accepted:

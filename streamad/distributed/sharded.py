@@ -266,7 +266,7 @@ class RayKeyedDetector:
         for after in sorted(a for a in sent if a >= progress.position):
             self._submit(s, after, sent[after])
 
-    def _ask_recover(self, s: int, timeout: float = 60.0) -> Progress:
+    def _ask_recover(self, s: int, timeout: float = 180.0) -> Progress:
         deadline = time.monotonic() + timeout
         while True:
             try:

@@ -8,13 +8,11 @@ __all__ = ["Trust"]
 
 
 class Trust:
-    """A sample is learned unless a value of it was imputed: an imputed mean is no measurement.
-
-    A clipped value is a measurement, only an extreme one: the guard keeps it from its own
-    statistics and the scaler's (where one value could wreck a feature's scale for good), but
-    the detector learns the sample, its gradient bounded by its ``clip_grad``. Imputations
-    that last ``accept_after`` samples in a row (a feature gone for good) are learned too:
-    the detector must not freeze.
+    """A sample is learned unless a value of it was imputed (an imputed mean is no
+    measurement) or clipped (a value so far out that learning it could wreck the model: 100
+    standard deviations by default). Imputations that last
+    ``accept_after`` samples in a row (a feature gone for good) are learned: the detector
+    must not freeze; a feature clipped again and again is started afresh by the guard.
 
     Parameters
     ----------
@@ -25,8 +23,8 @@ class Trust:
     --------
     >>> from streamad.policy import Trust
     >>> trust = Trust(accept_after=3)
-    >>> [trust.judge(("a",)) for _ in range(4)], trust.judge(())
-    ([False, False, True, True], True)
+    >>> [trust.judge(("a",)) for _ in range(4)], trust.judge(()), trust.judge((), ("b",))
+    ([False, False, True, True], True, False)
     """
 
     def __init__(self, accept_after: int = 50) -> None:
@@ -35,7 +33,10 @@ class Trust:
         self.accept_after = accept_after
         self.imputed_run = 0
 
-    def judge(self, imputed: Any) -> bool:
-        """Whether a sample with these imputed features may be learned; counts their run."""
+    def judge(self, imputed: Any, clipped: Any = ()) -> bool:
+        """Whether a sample with these imputed and clipped features may be learned; counts
+        the run of imputed ones."""
         self.imputed_run = self.imputed_run + 1 if imputed else 0
+        if clipped:
+            return False
         return not imputed or self.imputed_run >= self.accept_after

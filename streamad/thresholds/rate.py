@@ -45,7 +45,11 @@ class RateThreshold(ScoreFilter):
 
     The first ``settle`` scores, taken while a detector still learns the stream (its errors
     fall as it does), start the threshold and leave its history once ``settle`` later scores
-    are in, so that they do not hold it up for the next ``window`` samples.
+    are in, so that they do not hold it up for the next ``window`` samples. While the history
+    is young (fewer than ``1 / rate`` scores), the threshold carries a margin that shrinks from
+    ``young_margin`` (100%) to nothing: a few hundred scores say little of a rate of one in a
+    thousand, and a score that creeps up as the detector learns must not alarm at each new
+    high.
 
     :meth:`forget_recent` drops the latest scores learned: a :class:`~streamad.Monitor` calls
     it when it accepts a run of alarms as the new normal, so that the change itself does not
@@ -65,6 +69,8 @@ class RateThreshold(ScoreFilter):
         Scores learned before the first alarm can be raised.
     settle
         The first scores, which leave the history once as many later ones are in.
+    young_margin
+        The threshold's margin at the start, shrinking to 0 at ``1 / rate`` scores.
     protect_anomaly_detector
         Whether the detector skips learning the samples that raise an alarm (River's meaning).
 
@@ -96,6 +102,7 @@ class RateThreshold(ScoreFilter):
         window: int = 10_000,
         warmup: int = 30,
         settle: int = 100,
+        young_margin: float = 1.0,
         protect_anomaly_detector: bool = False,
     ) -> None:
         if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 < rate < 1:
@@ -103,6 +110,8 @@ class RateThreshold(ScoreFilter):
         check_int("window", window, 1)
         check_int("warmup", warmup, 1)
         check_int("settle", settle, 0)
+        if isinstance(young_margin, bool) or not young_margin >= 0:
+            raise ValueError(f"young_margin must be a number >= 0, not {young_margin!r}")
         if window * rate < 1:
             raise ValueError(f"window must hold at least 1 / rate = {1 / rate:g} scores")
         super().__init__(anomaly_detector, protect_anomaly_detector)
@@ -110,6 +119,7 @@ class RateThreshold(ScoreFilter):
         self.window = window
         self.warmup = warmup
         self.settle = settle
+        self.young_margin = young_margin
         self._recent: collections.deque[float] = collections.deque()
         self._settling = 0  # how many of the oldest scores in the history are settling ones
         self._ordered: list[float] = []
@@ -117,10 +127,13 @@ class RateThreshold(ScoreFilter):
 
     @property
     def threshold(self) -> float | None:
-        """The score only ``rate`` of the recent ones exceed; None while warming up."""
+        """The score only ``rate`` of the recent ones exceed (with the young history's margin);
+        None while warming up."""
         if self.n_scores < self.warmup or not self._ordered:
             return None
-        return rank_threshold(self._ordered, self.rate)
+        threshold = rank_threshold(self._ordered, self.rate)
+        young = max(0.0, 1.0 - len(self._ordered) * self.rate)
+        return threshold + abs(threshold) * self.young_margin * young
 
     def classify(self, score: float) -> bool:
         """Whether ``score`` is above the threshold (never during warm-up)."""

@@ -19,7 +19,7 @@ def samples(n: int = 400) -> list[dict]:
         if i % 53 == 7:
             x["b"] = 1e9  # clipped
         if 200 <= i < 230:
-            x["b"] = 50.0  # a new level: clipped, then the feature starts again
+            x["b"] = 5e4  # a new level: clipped, then the feature starts again
         if i >= 300:
             x["c"] = float(i)  # a feature appearing mid-stream
         out.append(x)

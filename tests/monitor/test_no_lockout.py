@@ -150,7 +150,7 @@ def test_warm_start_learns_a_normal_history_with_protection_off():
     assert warm.filter_.threshold is not None  # fitted on the last pass's scores
     (event,) = warm.events
     assert event.kind == "trained" and "600 samples" in event.message
-    assert "the first 16 warming the scaler up), 2 epoch(s)" in event.message
+    assert "the first 3 warming the scaler up), 2 epoch(s)" in event.message
     live = shifted(300, at=10_000)[100:]
     cold_scores = [cold.process_one(x).score for x in live]
     warm_scores = [warm.process_one(x).score for x in live]

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from streamad import Monitor, RollingDetector
+from streamad import Guard, Monitor, RollingDetector
 from streamad.guard import _ROBUST_FROM
 from streamad.metrics import confusion
 from tests.monitor.helpers import labelled_stream, same_state
 
 
 def small() -> Monitor:
-    return Monitor(RollingDetector(window_size=4, hidden_size=4, clip_grad=1.0))
+    # a warm-up longer than the default 3 samples, to watch it work
+    guard = Guard(warmup=16)
+    return Monitor(RollingDetector(window_size=4, hidden_size=4, clip_grad=1.0), guard=guard)
 
 
 def test_a_young_scaler_no_longer_blinds_the_threshold():
