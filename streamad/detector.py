@@ -475,7 +475,8 @@ class RollingDetector(RollingAutoencoder):
                 self._score_sums += (window.sum(), newest.sum())
                 self._score_count += len(evaluation.losses)
             elif mode == "fused" and self._score_count < FUSED_SCALE_WINDOWS:
-                self._scale_trail.extend(zip(*map(np.ndarray.tolist, self._terms(evaluation))))
+                terms = map(np.ndarray.tolist, self._terms(evaluation))
+                self._scale_trail.extend(zip(*terms, strict=True))
                 self._score_sums = np.sum(self._scale_trail, axis=0, dtype=np.float64)
                 self._score_count += len(evaluation.losses)
             self._sums += rows.sum(axis=0)
