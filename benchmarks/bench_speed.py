@@ -1,6 +1,7 @@
 """Speed of streamad's exact, block and replay modes against deep-river and River, in one process.
 
-    python benchmarks/bench_speed.py [--repeats 3] [--samples 400] [--startup] [--monitor]
+    python benchmarks/bench_speed.py [--repeats 3] [--samples 400] [--startup]
+    python benchmarks/bench_speed.py --monitor [--repeats 5] [--data ../shared/data]
 
 Every configuration runs the seed's score-then-learn loop (30 features, hidden 30, SGD lr 0.005,
 the Sutskever module unless stated) on the same generated stream, interleaved with the references
@@ -21,12 +22,14 @@ from __future__ import annotations
 
 import argparse
 import copy
+import itertools
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -161,6 +164,105 @@ def latency(window: int, n: int = 600, old: bool = False) -> tuple[float, float]
     return float(np.percentile(times_ms, 50)), float(np.percentile(times_ms, 99))
 
 
+def _per_sample(step, xs) -> float:
+    """Microseconds a sample of ``step`` over ``xs``."""
+    start = time.perf_counter()
+    for x in xs:
+        step(x)
+    return (time.perf_counter() - start) / len(xs) * 1e6
+
+
+def _river_step(model):
+    def step(x):
+        model.score_one(x)
+        model.learn_one(x)
+
+    return step
+
+
+def _load() -> str:
+    return "load average " + " ".join(f"{v:.2f}" for v in os.getloadavg())
+
+
+def monitor_speed(repeats: int, data: Path, warm: int = 1000, timed: int = 2000) -> None:
+    """The whole chain against River's detectors and its own detector, in one process.
+
+    On SMD machine-1-6's test rows (38 features): ``Monitor().process_one``, River's
+    ``MinMaxScaler() | HalfSpaceTrees(seed=42)`` (``score_one`` then ``learn_one``) and the
+    Monitor's detector alone (``RollingDetector(clip_grad=1.0, score_mode="fused")``, the same
+    calls) on the rows standardised beforehand by River's ``StandardScaler``: each warmed on
+    ``warm`` rows, then timed on the next ``timed``, the three in turns in every repeat
+    (microseconds a sample: median and best of ``repeats``; ratios taken within a repeat).
+    Then the Monitor's latency a sample (p50, p99) on 30 sine-like features at window 10,
+    and the chain's cost at 1 and 38 sine-like features against its detector alone.
+    """
+    from river import anomaly, preprocessing
+
+    import streamad
+    from streamad import Monitor
+    from streamad.datasets import SMD
+    from streamad.monitor import default_detector
+
+    print(f"start: {_load()}; streamad from {Path(streamad.__file__).parent}")
+    rows = [x for x, _ in itertools.islice(SMD(data / "smd", "machine-1-6"), warm + timed)]
+    scaler, scaled = preprocessing.StandardScaler(), []
+    for x in rows:
+        scaler.learn_one(x)
+        scaled.append(scaler.transform_one(x))
+    times: dict[str, list[float]] = {"monitor": [], "hst": [], "detector": []}
+    for _ in range(repeats):
+        monitor = Monitor()
+        hst = preprocessing.MinMaxScaler() | anomaly.HalfSpaceTrees(seed=42)
+        detector = default_detector()
+        for name, step, xs in [
+            ("monitor", monitor.process_one, rows),
+            ("hst", _river_step(hst), rows),
+            ("detector", _river_step(detector), scaled),
+        ]:
+            _per_sample(step, xs[:warm])
+            times[name].append(_per_sample(step, xs[warm:]))
+    median = {name: statistics.median(v) for name, v in times.items()}
+    best = {name: min(v) for name, v in times.items()}
+    pairs = zip(times["hst"], times["monitor"], strict=True)
+    over_hst = statistics.median(h / m for h, m in pairs)
+    over_detector = statistics.median(
+        m / d - 1 for m, d in zip(times["monitor"], times["detector"], strict=True)
+    )
+    print(f"SMD machine-1-6, test rows {warm}-{warm + timed} (38 features), {repeats} repeats")
+    print("| model | µs a sample (median) | best | samples/s (median) |")
+    print("|---|---|---|---|")
+    labels = {
+        "monitor": "`Monitor().process_one`",
+        "hst": "River `MinMaxScaler() \\| HalfSpaceTrees(seed=42)`",  # a pipe escaped: a table's
+        "detector": "its detector alone, on standardised rows",
+    }
+    for name, label in labels.items():
+        print(f"| {label} | {median[name]:.0f} | {best[name]:.0f} | {1e6 / median[name]:,.0f} |")
+    print(f"Monitor's rate / HalfSpaceTrees': {over_hst:.2f}× (median of the repeats' ratios)")
+    print(f"Monitor's overhead over its detector: {100 * over_detector:.0f}%")
+    p50, p99 = monitor_latency(warm=500, n=2000)
+    print(f"Monitor latency, 30 features, window 10: p50 {p50:.3f} ms, p99 {p99:.3f} ms")
+    monitor_cost(repeats)
+    print(f"end: {_load()}")
+
+
+def monitor_latency(warm: int, n: int) -> tuple[float, float]:
+    """p50 and p99 of ``Monitor().process_one`` (window 10) on 30 sine-like features, in ms."""
+    from streamad import Monitor
+
+    xs = make_stream(warm + n, 30, seed=5)
+    monitor = Monitor()
+    for x in xs[:warm]:
+        monitor.process_one(x)
+    took = []
+    for x in xs[warm:]:
+        t = time.perf_counter_ns()
+        monitor.process_one(x)
+        took.append(time.perf_counter_ns() - t)
+    ms = np.array(took) / 1e6
+    return float(np.percentile(ms, 50)), float(np.percentile(ms, 99))
+
+
 def monitor_cost(repeats: int = 3) -> None:
     """Microseconds a sample of the default ``Monitor().process_one`` (guard, scaler, detector,
     threshold, calibration, attribution) against its detector's ``score_one`` + ``learn_one``
@@ -199,6 +301,9 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=400)
     parser.add_argument("--startup", action="store_true", help="only the start-up costs")
     parser.add_argument("--monitor", action="store_true", help="only the Monitor's cost a sample")
+    parser.add_argument(
+        "--data", type=Path, default=Path("../shared/data"), help="for --monitor: SMD's parent"
+    )
     args = parser.parse_args()
     if args.startup:
         startup()
@@ -206,7 +311,7 @@ def main() -> None:
     os.environ.setdefault("STREAMAD_KERNEL", "compiled")  # measured compiled, even uncached
     torch.set_num_threads(1)
     if args.monitor:
-        monitor_cost(args.repeats)
+        monitor_speed(args.repeats, args.data)
         return
     configs = [(Sutskever, 30, w) for w in (10, 50, 100)]
     configs += [(Sutskever, f, 10) for f in (3, 100)]

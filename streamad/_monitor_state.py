@@ -121,8 +121,8 @@ def from_state(cls: type, state: dict[str, Any], module: Any = None) -> Any:
     )
     monitor.guard_ = guard
     guard.set_state(state["guard"])
-    for table in ("counts", "means", "vars"):
-        getattr(monitor.scaler_, table).update(state["scaler"][table])
+    scaler = state["scaler"]  # River's dicts: kept in checkpoints, over the guard's features
+    monitor.scaler_.set_tables(guard.features, scaler["counts"], scaler["means"], scaler["vars"])
     monitor.detector_ = detector
     if monitor.threshold is not None:
         monitor.filter_ = monitor.threshold(detector)

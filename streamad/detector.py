@@ -251,6 +251,12 @@ class RollingDetector(RollingAutoencoder):
         mean is the raw error the score comes from when the loss is ``"mse"``; None before the
         first score.
         """
+        found = self.feature_error_array()
+        return None if found is None else dict(zip(*found, strict=True))
+
+    def feature_error_array(self) -> tuple[list[str], np.ndarray] | None:
+        """:attr:`feature_errors` as the scored features (sorted) and an array of their
+        errors; None before the first score."""
         if self._last is None:
             return None
         window, reconstruction = self._last
@@ -259,11 +265,13 @@ class RollingDetector(RollingAutoencoder):
         )
         if newest:
             window, reconstruction = window[-1:], reconstruction[-1:]
-        errors = np.mean((reconstruction - window) ** 2, axis=(0, 1), dtype=np.float64)
-        errors = np.atleast_1d(errors)
+        squared = np.square(reconstruction - window)
+        # np.mean's own steps (a float64 sum, then a division), without its Python wrapper
+        errors = np.add.reduce(squared, axis=(0, 1), dtype=np.float64)
+        errors /= squared.shape[0] * squared.shape[1]
         if self._scored is not None:
-            return {self.features[i]: float(errors[i]) for i in self._scored}
-        return dict(zip(self.features, errors.tolist(), strict=True))
+            return [self.features[i] for i in self._scored], errors[self._scored]
+        return list(self.features), errors
 
     @property
     def last_reconstruction(self) -> tuple[np.ndarray, np.ndarray] | None:
@@ -371,19 +379,36 @@ class RollingDetector(RollingAutoencoder):
         """The cached forward pass of ``row``, if it was the last sample scored since learning."""
         pending = self._pending
         moves = self.n_learned + self.n_protected  # the window and weights are as when scored
-        if pending is not None and pending[0] == moves and np.array_equal(pending[1], row):
+        if (
+            pending is not None
+            and pending[0] == moves
+            and (pending[1] is row or np.array_equal(pending[1], row))
+        ):
             return pending
         return None
 
     def score_one(self, x: dict) -> float:
         row, _ = self._row(x)
+        return self.score_row(row)
+
+    def learn_one(self, x: dict, y: Any = None, **kwargs: Any) -> None:
+        row, imputed = self._row(x)
+        self._learn_row(row, imputed)
+
+    # rows: what a chain that applied the input policy itself (a Monitor) passes
+    def score_row(self, row: np.ndarray) -> float:
+        """:meth:`score_one` of a ready row: the float32 values of :attr:`features`, in order,
+        each finite (the input policy applied by the caller), once the detector is built."""
         pending = self._pending_for(row)
         if pending is None:
             pending = self._evaluate(row)
         return pending[2]  # scored again before learning (e.g. by an AnomalyFilter): cached
 
-    def learn_one(self, x: dict, y: Any = None, **kwargs: Any) -> None:
-        row, imputed = self._row(x)
+    def learn_row(self, row: np.ndarray) -> None:
+        """:meth:`learn_one` of a ready row (see :meth:`score_row`)."""
+        self._learn_row(row, ())
+
+    def _learn_row(self, row: np.ndarray, imputed: tuple[str, ...]) -> None:
         pending = self._pending_for(row) or self._evaluate(row)
         self._pending = None
         self._apply(pending[3], row[None, :], imputed)
@@ -397,6 +422,13 @@ class RollingDetector(RollingAutoencoder):
         ``n_protected``.
         """
         row, imputed = self._row(x)
+        self._skip_row(row, imputed)
+
+    def skip_row(self, row: np.ndarray) -> None:
+        """:meth:`skip_one` of a ready row (see :meth:`score_row`)."""
+        self._skip_row(row, ())
+
+    def _skip_row(self, row: np.ndarray, imputed: tuple[str, ...]) -> None:
         pending = self._pending_for(row) or self._evaluate(row)
         stand_in = pending[3].reconstruction[-1, 0]
         self._pending = None
@@ -412,6 +444,11 @@ class RollingDetector(RollingAutoencoder):
         row, imputed = self._row(x)
         self._pending = None
         self._apply(None, row[None, :], imputed, protected=1)
+
+    def pass_row(self, row: np.ndarray) -> None:
+        """:meth:`pass_one` of a ready row (see :meth:`score_row`)."""
+        self._pending = None
+        self._apply(None, row[None, :], (), protected=1)
 
     def _evaluate(self, row: np.ndarray) -> tuple:
         """One forward pass over the window ending with ``row``: its score, ready to learn."""
@@ -438,7 +475,8 @@ class RollingDetector(RollingAutoencoder):
                 self._score_sums += (window.sum(), newest.sum())
                 self._score_count += len(evaluation.losses)
             elif mode == "fused" and self._score_count < FUSED_SCALE_WINDOWS:
-                self._scale_trail.extend(zip(*map(np.ndarray.tolist, self._terms(evaluation))))
+                terms = map(np.ndarray.tolist, self._terms(evaluation))
+                self._scale_trail.extend(zip(*terms, strict=True))
                 self._score_sums = np.sum(self._scale_trail, axis=0, dtype=np.float64)
                 self._score_count += len(evaluation.losses)
             self._sums += rows.sum(axis=0)

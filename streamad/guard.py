@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import math
 import numbers
+import operator
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 import numpy as np
 from river import base
 
-__all__ = ["Guard", "Guarded", "clip_bounds"]
+__all__ = ["Checked", "Guard", "Guarded", "clip_bounds"]
 
 _FLOOR = 1e-12  # the smallest spread a bound allows, for a feature that has not varied yet
 _ROBUST_FROM = 3  # values learned before a feature has a bound (a median of three is robust)
+_FLOAT = {float}
+# constants as 0-d arrays: NumPy multiplies by them as fast as by an array (a Python float is
+# converted at every call), with the same numbers
+_MILLI, _FLOOR_0D, _ONE = np.array(1e-3), np.array(_FLOOR), np.array(1)
 
 
 class Guarded(NamedTuple):
@@ -30,6 +35,44 @@ class Guarded(NamedTuple):
     clipped: tuple[str, ...]
     bounded: tuple[str, ...]
     implausible: tuple[str, ...] = ()
+
+
+class Checked(NamedTuple):
+    """A sample under the input policy as arrays over ``names`` (the guard's features, then
+    the new ones), as :meth:`Guard.check` found it: what a chain reads, and what
+    :meth:`Guard.learn_checked` learns.
+
+    ``values`` holds each usable value (NaN where it is missing or no measurement), ``kept``
+    the same within the bounds (NaN kept), ``filled`` the values passed on (``kept``, the
+    unusable ones imputed with their feature's mean). The masks are None when no feature is
+    concerned, the common case: ``missing`` (imputed), ``clipped``, and ``bounded`` (over the
+    known features, those checked against a bound; None: all of them). The arrays are never
+    written to: a chain may keep them.
+    """
+
+    names: list[str]
+    new: list[str]
+    values: np.ndarray
+    kept: np.ndarray
+    filled: np.ndarray
+    missing: np.ndarray | None
+    clipped: np.ndarray | None
+    bounded: np.ndarray | None
+    implausible: tuple[str, ...]
+
+    def imputed(self) -> tuple[str, ...]:
+        """The names of the imputed features."""
+        return _names(self.names, self.missing)
+
+    def clipped_names(self) -> tuple[str, ...]:
+        """The names of the clipped features."""
+        return _names(self.names, self.clipped)
+
+
+def _names(names: list[str], mask: np.ndarray | None) -> tuple[str, ...]:
+    if mask is None:
+        return ()
+    return tuple(names[i] for i in np.flatnonzero(mask))
 
 
 def clip_bounds(
@@ -49,10 +92,25 @@ def clip_bounds(
     >>> low.tolist(), high.tolist()
     ([-2.0, -inf, -inf], [4.0, inf, inf])
     """
+    floor = np.maximum(1e-3 * np.abs(center), _FLOOR)
+    if len(spread) and spread.min() > 0 and not math.isnan(center.sum()):  # all known
+        half = clip_sigma * np.fmax(spread, floor)  # the general way's numbers, fewer calls
+        return center - half, center + half
     unknown = np.isnan(center) | ~(spread > 0)  # no statistics, or never varied
-    spread = np.fmax(spread, np.maximum(1e-3 * np.abs(center), _FLOOR))  # fmax: NaN loses
+    spread = np.fmax(spread, floor)  # fmax: NaN loses
     half = np.where(unknown, np.inf, clip_sigma * spread)
     center = np.where(unknown, 0.0, center)
+    return center - half, center + half
+
+
+def _warm_bounds(
+    center: np.ndarray, spread: np.ndarray, clip_sigma: float | np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`clip_bounds` of finite centres and spreads (running means and standard
+    deviations): the same numbers, in fewer NumPy calls."""
+    half = clip_sigma * np.fmax(spread, np.maximum(_MILLI * np.abs(center), _FLOOR_0D))
+    if np.count_nonzero(spread) < len(spread):  # one never varied: no bound (centre ∓ inf)
+        half = np.where(spread > 0, half, np.inf)
     return center - half, center + half
 
 
@@ -68,15 +126,21 @@ def robust_stats(first: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarr
     >>> center.tolist(), [round(s, 3) for s in spread.tolist()]
     ([2.5, nan], [1.483, nan])
     """
-    values = np.where(np.arange(first.shape[1]) < n[:, None], first, np.nan)
     center = np.full(len(n), np.nan)
     spread = np.full(len(n), np.nan)
-    rows = n >= _ROBUST_FROM
-    if rows.any():
-        center[rows] = np.nanmedian(values[rows], axis=1)
-        mad = np.nanmedian(np.abs(values[rows] - center[rows, None]), axis=1)
-        spread[rows] = 1.4826 * mad
+    for i in np.flatnonzero(n >= _ROBUST_FROM):  # a few rows at a time: one loop each
+        values = first[i, : n[i]]
+        center[i] = _median(values)
+        spread[i] = 1.4826 * _median(np.abs(values - center[i]))
     return center, spread
+
+
+def _median(values: np.ndarray) -> float:
+    """The median of ``values`` (none NaN), as ``np.nanmedian`` computes it: the two middle
+    values (the middle one twice, for an odd number) summed and halved."""
+    ordered = np.sort(values)
+    k = len(ordered)
+    return float((ordered[(k - 1) // 2] + ordered[k // 2]) / 2.0)
 
 
 def _number(name: str, value: Any) -> float:
@@ -181,13 +245,44 @@ class Guard(base.Transformer):
         self.n_clipped = 0
         self.n_resets = 0
         self.last_reset: tuple[str, ...] = ()
-        self._checked: tuple | None = None  # the last guard_one's checks, for learn_one
+        self._checked: tuple | None = None  # the last guard_one's sample and checks, for learn_one
         self._implausible: tuple[str, ...] = ()  # the last _check's implausible values
+        self._limits: tuple[np.ndarray, np.ndarray] | None = None  # the bounds, until learning
+        self._get: Any = None  # the known features' values of a dict, in one C call
+        self._running = False  # whether a feature has been clipped in a row (``_run``)
+        self._warm = False  # whether every feature is past its warm-up (``_n >= warmup``)
+        self._max_abs, self._sigma = np.array(float(max_abs)), np.array(float(clip_sigma))
+        self._reset: np.ndarray | None = None  # the features the last learning started again
 
     # -- checks, no state change --------------------------------------------------------------
-    def _check(self, x: Mapping) -> tuple[np.ndarray, list[str]]:
-        """Values of the known features then the new ones (NaN where unusable), new names;
-        ``_implausible`` names the values that were there but no measurement."""
+    def _plain(self, x: dict) -> np.ndarray | None:
+        """The values of the known features when ``x`` holds exactly them, all plain floats
+        within ``max_abs`` (the common case), in one go; None otherwise."""
+        get = self._get
+        if get is None:
+            get = self._get = operator.itemgetter(*self.features)
+        try:
+            got = get(x)
+        except KeyError:
+            return None
+        if len(self.features) == 1:
+            got = (got,)
+        if set(map(type, got)) != _FLOAT:
+            return None
+        values = np.array(got)
+        if np.count_nonzero(np.abs(values) <= self._max_abs) == len(values):  # NaN: False
+            return values
+        return None
+
+    def _check(self, x: Mapping) -> tuple[np.ndarray, list[str], bool]:
+        """Values of the known features then the new ones (NaN where unusable), new names,
+        and whether every value is usable; ``_implausible`` names the values that were there
+        but no measurement."""
+        if type(x) is dict and self.features and len(x) == len(self.features):
+            values = self._plain(x)
+            if values is not None:
+                self._implausible = ()
+                return values, [], True
         if not isinstance(x, Mapping):
             raise TypeError(f"a sample must be a dict of features, not {type(x).__name__}")
         if not x:
@@ -215,25 +310,34 @@ class Guard(base.Transformer):
             elif v == v:  # there, but ±inf or beyond max_abs: no measurement
                 implausible.append(name)
         self._implausible = tuple(implausible)
-        return values, new
+        return values, new, not np.isnan(values).any()
 
     def _stats(self) -> tuple[np.ndarray, np.ndarray]:
         """Centre and spread of each known feature (NaN: no bound yet)."""
-        ready = self._n >= self.warmup
-        if ready.all():  # the common case, after each feature's first few values
-            return self._mean, np.sqrt(self._m2 / self._n)
-        center, spread = robust_stats(self._first, self._n)
-        center[ready] = self._mean[ready]
-        spread[ready] = np.sqrt(self._m2[ready] / self._n[ready])
+        n = self._n
+        if self._warm or not len(n):  # the common case, after the first values
+            return self._mean, np.sqrt(self._m2 / n)
+        ready = n >= self.warmup
+        young = ~ready  # summarised robustly, row by row: the others' rows are not needed
+        center, spread = self._mean.copy(), np.empty(len(n))
+        center[young], spread[young] = robust_stats(self._first[young], n[young])
+        spread[ready] = np.sqrt(self._m2[ready] / n[ready])
         return center, spread
 
-    def _bounded(self, values: np.ndarray, n_new: int) -> tuple[np.ndarray, np.ndarray]:
-        """``values`` clipped, NaN left as NaN; the mask of clipped values."""
-        low, high = clip_bounds(*self._stats(), self.clip_sigma)
+    def _bounded(self, values: np.ndarray, n_new: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """``values`` clipped, NaN left as NaN; the mask of clipped values (None: none)."""
+        if self._limits is None:  # computed once between two samples learned
+            if self._warm:  # the common case: every centre a running mean, finite
+                self._limits = _warm_bounds(*self._stats(), self._sigma)
+            else:
+                self._limits = clip_bounds(*self._stats(), self.clip_sigma)
+        low, high = self._limits
         if n_new:
             low = np.concatenate([low, np.full(n_new, -np.inf)])
             high = np.concatenate([high, np.full(n_new, np.inf)])
         clipped = (values < low) | (values > high)  # False for NaN
+        if not np.count_nonzero(clipped):
+            return values, None
         return np.clip(values, low, high), clipped
 
     def _means(self, k: int) -> np.ndarray:
@@ -243,34 +347,39 @@ class Guard(base.Transformer):
         means = np.where(self._n >= self.warmup, self._mean, early)
         return np.concatenate([means, np.zeros(k)])
 
-    def guard_one(self, x: Mapping) -> Guarded:
-        """``x`` under the policy, with what was imputed and clipped; nothing is learned."""
-        values, new = self._check(x)
-        out, clipped = self._bounded(values, len(new))
-        self._checked = (dict(x), values, new, out, clipped)
-        names = self.features + new
-        missing = np.isnan(values)
-        imputed: tuple[str, ...] = ()
-        if missing.any():
-            out = np.where(missing, self._means(len(new)), out)
-            imputed = tuple(name for name, m in zip(names, missing, strict=True) if m)
-        cut: tuple[str, ...] = ()
-        if clipped.any():
-            cut = tuple(name for name, c in zip(names, clipped, strict=True) if c)
-        return Guarded(
-            dict(zip(names, out.tolist(), strict=True)),
-            imputed,
-            cut,
-            self._bounded_names(),
-            self._implausible,
+    def check(self, x: Mapping) -> Checked:
+        """``x`` under the policy, as arrays (see :class:`Checked`); nothing is learned. Raises
+        for a sample that cannot be taken, before anything changes."""
+        values, new, complete = self._check(x)
+        kept, clipped = self._bounded(values, len(new))
+        names = [*self.features, *new] if new else self.features
+        missing, filled = None, kept
+        if not complete:
+            missing = np.isnan(values)
+            filled = np.where(missing, self._means(len(new)), kept)
+        n = self._n
+        bounded = None if self._warm or (len(n) and n.min() >= _ROBUST_FROM) else n >= _ROBUST_FROM
+        return Checked(
+            names, new, values, kept, filled, missing, clipped, bounded, self._implausible
         )
 
-    def _bounded_names(self) -> tuple[str, ...]:
-        """The known features that have a bound (see :class:`Guarded`)."""
-        n = self._n
-        if len(n) and n.min() >= _ROBUST_FROM:  # the common case: all of them
-            return tuple(self.features)
-        return tuple(name for name, k in zip(self.features, n, strict=True) if k >= _ROBUST_FROM)
+    def guarded(self, checked: Checked) -> Guarded:
+        """A :class:`Checked` sample as names and values (what :meth:`guard_one` returns)."""
+        known = checked.names[: len(checked.names) - len(checked.new)]
+        bounded = known if checked.bounded is None else _names(known, checked.bounded)
+        return Guarded(
+            dict(zip(checked.names, checked.filled.tolist(), strict=True)),
+            checked.imputed(),
+            checked.clipped_names(),
+            tuple(bounded),
+            checked.implausible,
+        )
+
+    def guard_one(self, x: Mapping) -> Guarded:
+        """``x`` under the policy, with what was imputed and clipped; nothing is learned."""
+        checked = self.check(x)
+        self._checked = (dict(x), checked)
+        return self.guarded(checked)
 
     def transform_one(self, x: dict) -> dict:
         return self.guard_one(x).x
@@ -278,27 +387,37 @@ class Guard(base.Transformer):
     # -- learning -------------------------------------------------------------------------------
     def learn_one(self, x: dict) -> None:
         """Learn the usable values of ``x``, clipped; start again features clipped too long."""
-        checked, self._checked = self._checked, None
-        if checked is not None and checked[0] == x:  # guard_one just checked it: same state
-            _, values, new, out, clipped = checked
-            self._grow(new)
+        cached, self._checked = self._checked, None
+        if cached is not None and cached[0] == x:  # guard_one just checked it: same state
+            self.learn_checked(cached[1])
         else:
-            values, new = self._check(x)
-            self._grow(new)
-            out, clipped = self._bounded(values, 0)
-        if not new and self._steady(values, clipped):
+            self.learn_checked(self.check(x))
+
+    def learn_checked(self, checked: Checked) -> None:
+        """Learn a sample as :meth:`check` found it, the guard unchanged since (what
+        :meth:`learn_one` does)."""
+        values, new, clipped = checked.values, checked.new, checked.clipped
+        self._grow(new)
+        self._limits = None
+        if not new and checked.missing is None and self._steady(values, clipped):
             return
-        out = out.copy()  # written below where a feature starts again
+        out = checked.kept.copy()  # written below where a feature starts again
+        if clipped is None:
+            clipped = np.zeros(len(values), dtype=bool)
         usable = ~np.isnan(values)
         self.n_imputed += int((~usable).sum())
         self.n_clipped += int(clipped.sum())
         self._run = np.where(clipped, self._run + 1, 0)
+        self._running = bool(self._run.any())
         reset = self._run >= self.reset_after
         self.last_reset = tuple(self.features[i] for i in np.flatnonzero(reset))
+        self._reset = None
         if reset.any():  # a new level: start again from the value itself
             self._n[reset], self._mean[reset], self._m2[reset], self._run[reset] = 0, 0, 0, 0
             out[reset] = values[reset]
             self.n_resets += int(reset.sum())
+            self._reset = reset
+            self._running = bool(self._run.any())
         early = usable & (self._n < self.warmup)
         self._first[early, self._n[early]] = out[early]
         self._n = self._n + usable
@@ -314,18 +433,26 @@ class Guard(base.Transformer):
         delta = np.where(late, out - self._mean, 0.0)
         self._mean = self._mean + delta / n
         self._m2 = self._m2 + np.where(late, delta * (out - self._mean), 0.0)
+        self._warm = bool(len(self._n) and self._n.min() >= self.warmup)
 
-    def _steady(self, values: np.ndarray, clipped: np.ndarray) -> bool:
-        """Learn ``values`` the short way when every feature is past its warm-up and present,
-        and none is clipped (the common case; the same numbers as the general way). Returns
-        False, having learned nothing, otherwise."""
+    @property
+    def reset_mask(self) -> np.ndarray | None:
+        """The features (a mask over :attr:`features`) that the last learning started again;
+        None for none (see :attr:`last_reset`)."""
+        return self._reset
+
+    def _steady(self, values: np.ndarray, clipped: np.ndarray | None) -> bool:
+        """Learn ``values`` (none missing) the short way when every feature is past its
+        warm-up and none is clipped (the common case; the same numbers as the general way).
+        Returns False, having learned nothing, otherwise."""
         n = self._n
-        if not len(n) or n.min() < self.warmup or clipped.any() or np.isnan(values).any():
+        if not self._warm or (clipped is not None and clipped.any()):
             return False
-        if self._run.any():
+        if self._running:
             self._run = np.zeros_like(self._run)
-        self.last_reset = ()
-        self._n = n = n + 1
+            self._running = False
+        self.last_reset, self._reset = (), None
+        self._n = n = n + _ONE
         delta = values - self._mean
         self._mean = self._mean + delta / n
         self._m2 = self._m2 + delta * (values - self._mean)
@@ -338,13 +465,18 @@ class Guard(base.Transformer):
         index = [self._index[name] for name in names if name in self._index]
         if index:
             self._n[index], self._mean[index], self._m2[index], self._run[index] = 0, 0, 0, 0
+            self._limits = None
+            self._warm = False
 
     def _grow(self, new: list[str]) -> None:
         if not new:
             return
         for name in new:
-            self._index[name] = len(self.features)
-            self.features.append(name)
+            self._index[name] = len(self._index)
+        self.features = [*self.features, *new]  # a new list: a Checked keeps the old one
+        self._get = None
+        self._limits = None
+        self._warm = False
         k = len(new)
         self._first = np.concatenate([self._first, np.zeros((k, self.warmup))])
         self._n = np.concatenate([self._n, np.zeros(k, dtype=np.int64)])
@@ -377,6 +509,9 @@ class Guard(base.Transformer):
         self._run = np.array(state["run"], dtype=np.int64)
         self.n_imputed, self.n_clipped, self.n_resets = (int(v) for v in state["counters"])
         self._checked = None
+        self._get = self._limits = self._reset = None
+        self._running = bool(self._run.any())
+        self._warm = bool(k and self._n.min() >= self.warmup)
 
     @classmethod
     def _unit_test_params(cls):

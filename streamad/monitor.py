@@ -8,14 +8,18 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
-from river import anomaly, preprocessing
+import numpy as np
+from river import anomaly
 
 from streamad import _monitor_blocks, _monitor_state
+from streamad._scaler import RowScaler
+from streamad._window import LIMIT
 from streamad.calibrate import Percentile
 from streamad.detector import RollingDetector
-from streamad.guard import Guard, Guarded
+from streamad.guard import Checked, Guard
 from streamad.policy import Event, Finding, Protection, Schema, Trust, ValueRules
 from streamad.thresholds import Alarm, RateThreshold, attribution
+from streamad.thresholds.alarm import ranked_shares
 
 __all__ = ["Event", "Monitor", "default_detector"]
 
@@ -43,12 +47,21 @@ def default_detector() -> RollingDetector:
     return RollingDetector(clip_grad=1.0, score_mode="fused")
 
 
+_ROW_METHODS = ("score_row", "learn_row", "skip_row", "pass_row")
+_LIMIT = np.array(LIMIT)  # 0-d: as fast as an array in NumPy's comparisons
+
+
 class _Scored(NamedTuple):
-    x: dict
-    guarded: Guarded
-    z: dict
+    """A sample scored: the sample, its checks, and what the detector was given."""
+
+    x: Mapping
+    checked: Checked
     score: float
     finding: Finding | None
+    row: np.ndarray | None  # the detector's float32 row; None: it was given ``z``, a dict
+    z: Any  # the standardised values it scored: its row in float64, or the dict
+    threshold: float | None  # the threshold when it was scored
+    above: bool  # the score above it (a value rule aside)
 
 
 class Monitor(anomaly.base.AnomalyDetector):
@@ -57,7 +70,8 @@ class Monitor(anomaly.base.AnomalyDetector):
     - **Front door** (:class:`~streamad.guard.Guard`): missing, None, NaN and ±inf values are
       imputed (``last_imputed``), huge values clipped (``last_clipped``), non-numbers and
       non-string feature names rejected with a ``TypeError`` before any state changes.
-    - **Scaler**: River's ``StandardScaler``; it learns only values the guard has checked
+    - **Scaler**: River's ``StandardScaler`` (its arithmetic, on arrays: ``scaler_`` has
+      its ``counts``, ``means`` and ``vars``); it learns only values the guard has checked
       against its bounds and neither imputed nor clipped, so no value can wreck a feature's
       scale (a feature's first three values are not learned: nothing could check them yet).
     - **Warm-up**: the first ``guard.warmup`` samples (3 by default) teach the guard and the
@@ -76,7 +90,8 @@ class Monitor(anomaly.base.AnomalyDetector):
 
     ``score_one`` returns the detector's score (non-negative, unbounded) and changes nothing;
     ``learn_one`` learns the very sample scored, with no second forward pass; :meth:`process_one`
-    does both and returns the :class:`~streamad.thresholds.Alarm`.
+    does both and returns the :class:`~streamad.thresholds.Alarm`. A sample becomes a row of
+    floats once, at the guard; every stage after it works on that row.
 
     Parameters
     ----------
@@ -145,11 +160,11 @@ class Monitor(anomaly.base.AnomalyDetector):
         self.rules = rules
         self.trust_ = Trust(accept_after or 50)
         self.schema_ = Schema(gone_after=accept_after or 50)
-        self.recent_: deque[dict] = deque(maxlen=REBUILD_HISTORY)
+        self.recent_ = _monitor_blocks.Recent(REBUILD_HISTORY)
         self._rebuild: list[str] = []  # features added: the detector is rebuilt after learning
         self.calibration_ = None if calibration is None else calibration()
         self.guard_ = Guard() if guard is None else guard.clone()
-        self.scaler_ = preprocessing.StandardScaler()
+        self.scaler_ = RowScaler()
         detector_ = default_detector() if detector is None else detector.clone()
         if context:
             detector_ = detector_.clone({"context": list(context)})
@@ -166,6 +181,7 @@ class Monitor(anomaly.base.AnomalyDetector):
         self._explained: Alarm | None = None
         self._scored: _Scored | None = None
         self._block: tuple | None = None
+        self._columns: tuple = (None,) * 5  # where the detector's features are in a row
 
     def __repr__(self) -> str:
         def shown(value: Any) -> str:
@@ -217,26 +233,71 @@ class Monitor(anomaly.base.AnomalyDetector):
         return self.n_inputs < self.guard_.warmup
 
     def _score(self, x: Mapping) -> _Scored:
-        guarded = self.guard_.guard_one(x)  # every check before anything changes
-        self.schema_.check(x.keys())
-        z = self.schema_.ease(self.scaler_.transform_one(guarded.x))
-        built = getattr(self.detector_, "features", None)
-        if built and len(z) > len(built):  # a feature added: scored without it until rebuilt
-            z = {name: z[name] for name in built if name in z}
-        score = 0.0 if self.warming_up else float(self.detector_.score_one(z))
-        finding = None
-        if self.rules_ is not None:
-            finding = self.rules_.check(guarded.x, guarded.imputed, guarded.implausible)
-        return _Scored(dict(x), guarded, z, score, finding)
+        checked = self.guard_.check(x)  # every check before anything changes
+        if self.schema_.expected is not None:
+            self.schema_.check(x.keys())
+        row, z, score = None, None, 0.0
+        if self.n_inputs >= self.guard_.warmup:  # not warming up
+            z = self.scaler_.transform(checked.filled)
+            z = self.schema_.ease_row(z, self.guard_._index)
+            row, z = self._detector_input(z, checked.names)
+            detector = self.detector_
+            score = float(detector.score_one(z) if row is None else detector.score_row(row))
+        threshold, above = None, False
+        if self.filter_ is not None:
+            threshold, above = self.filter_.threshold, bool(self.filter_.classify(score))
+        finding = self._check_rules(checked)
+        return _Scored(x, checked, score, finding, row, z, threshold, above)
+
+    def _detector_input(self, z: np.ndarray, names: list[str]) -> tuple[np.ndarray | None, Any]:
+        """The detector's row of ``z`` (the standardised values of ``names``) and its values in
+        float64; a dict (and no row) for a detector without rows, one not built yet, or values
+        beyond float32 (its input policy then imputes them). A feature added since the
+        detector was built is left out until it is rebuilt."""
+        detector = self.detector_
+        built = getattr(detector, "features", None)
+        key = self._columns
+        if key[0] is not detector or key[1] is not built or key[2] is not names:
+            cols: Any = None
+            if built and all(callable(getattr(detector, m, None)) for m in _ROW_METHODS):
+                where = {name: i for i, name in enumerate(names)}
+                found = [where.get(name, -1) for name in built]
+                cols = False if -1 in found else np.array(found, dtype=np.intp)
+            self._columns = key = (detector, built, names, len(names), cols)
+        cols = key[4]
+        if cols is not None and cols is not False and key[3] == len(names):
+            values = z[cols]
+            if np.count_nonzero(np.abs(values) <= _LIMIT) == len(values):  # float32 holds them
+                return values.astype(np.float32), values
+        x = dict(zip(names, z.tolist(), strict=True))
+        if built and len(x) > len(built):  # a feature added: scored without it until rebuilt
+            x = {name: x[name] for name in built if name in x}
+        return None, x
+
+    def _check_rules(self, checked: Checked) -> Finding | None:
+        rules = self.rules_
+        if rules is None:
+            return None
+        if callable(getattr(rules, "check_row", None)):
+            names, filled, missing = checked.names, checked.filled, checked.missing
+            return rules.check_row(names, filled, missing, checked.implausible)
+        guarded = self.guard_.guarded(checked)
+        return rules.check(guarded.x, guarded.imputed, guarded.implausible)
+
+    def _keep(self, scored: _Scored) -> None:
+        """``scored`` is the last sample scored (for :meth:`explain` and ``learn_one``)."""
+        self._scored = scored
+        self._explained = None
+        self.last_score = scored.score
+        checked = scored.checked
+        self.last_imputed = () if checked.missing is None else checked.imputed()
+        self.last_clipped = () if checked.clipped is None else checked.clipped_names()
 
     def score_one(self, x: dict) -> float:
         """The score of ``x``: the detector's reconstruction error; nothing is learned."""
-        self._scored = self._score(x)
-        self._explained = None
-        self.last_score = self._scored.score
-        self.last_imputed = self._scored.guarded.imputed
-        self.last_clipped = self._scored.guarded.clipped
-        return self._scored.score
+        scored = self._score(x)
+        self._keep(scored._replace(x=dict(x)))  # a copy: x may change before learn_one
+        return scored.score
 
     def _take_scored(self, x: Mapping) -> _Scored:
         scored, self._scored = self._scored, None
@@ -249,25 +310,39 @@ class Monitor(anomaly.base.AnomalyDetector):
 
         ``y``, a label, reaches only a threshold calibrated on labels, never the detector.
         """
-        scored = self._take_scored(x)
+        self._learn(x, self._take_scored(x), y)
+
+    def _learn(self, x: Mapping, scored: _Scored, y: Any) -> None:
         self.last_events = ()
-        if self.warming_up:
-            self._warm_up(x, scored.guarded, y)
+        if self.n_inputs < self.guard_.warmup:  # warming up
+            self._warm_up(x, scored.checked, y)
         else:
-            above = scored.finding is not None or self.above(scored.score)
-            if self._judge(x, scored.guarded, scored.score, above, y, scored.finding):
-                self.detector_.learn_one(scored.z)
-                self.recent_.append(scored.z)
+            above = scored.finding is not None or scored.above
+            if self._judge(x, scored.checked, scored.score, above, y, scored.finding):
+                self._detector_learn(scored)
             else:
-                self._skip(scored.z)
+                self._skip(scored)
         self._rebuild_if_added()
         self.n_seen += 1
 
-    def _warm_up(self, x: dict, guarded: Guarded, y: Any = None) -> None:
+    def _detector_learn(self, scored: _Scored, remember: bool = True) -> None:
+        """The detector learns a scored sample; ``remember``: kept for a rebuild."""
+        if scored.row is None:
+            self.detector_.learn_one(scored.z)
+            if remember:
+                self.recent_.append(scored.z)
+        else:
+            self.detector_.learn_row(scored.row)
+            if remember:
+                self.recent_.append_row(self.detector_.features, scored.z)
+
+    def _warm_up(
+        self, x: Mapping, checked: Checked, y: Any = None, fresh: Mapping | None = None
+    ) -> None:
         """A warm-up sample: the guard, scaler and value rules learn it (the calibration its
         value, for its range rule)."""
-        self._learn_inputs(x, guarded)
-        self._learn_score(math.nan, y, guarded.x)
+        self._learn_inputs(x, checked, (), fresh)
+        self._learn_score(math.nan, y, checked)
 
     def _new_alarm(self, above: bool) -> bool:
         """Whether a sample above the threshold (or breaking a value rule) raises a new alarm:
@@ -276,24 +351,25 @@ class Monitor(anomaly.base.AnomalyDetector):
 
     def _judge(
         self,
-        x: dict,
-        guarded: Guarded,
+        x: Mapping,
+        checked: Checked,
         score: float,
         above: bool,
         y: Any,
         finding: Finding | None = None,
+        fresh: Mapping | None = None,
     ) -> bool:
         """Take a scored sample in (inputs, threshold, calibration, counters) as trust and
         protection say; returns whether the detector is to learn it."""
         self.n_alarms += self._new_alarm(above)
-        trusted = self.trust_.judge(guarded.imputed, guarded.clipped)
+        trusted = self.trust_.judge(checked.missing is not None, checked.clipped is not None)
         echo = above and 0 < self.protection_.run_length < getattr(self.detector_, "window_size", 1)
         learn = self.protection_.decide(above) and trusted
         if self.protection_.just_accepted:
             self._accepted()
         changed = finding.features if finding is not None and finding.kind == "changed" else ()
-        self._learn_inputs(x, guarded, changed)
-        self._learn_score(score if trusted else math.nan, y, guarded.x, echo)
+        self._learn_inputs(x, checked, changed, fresh)
+        self._learn_score(score if trusted else math.nan, y, checked, echo)
         self.n_learned += learn
         self.n_protected += trusted and not learn
         self.n_untrusted += not trusted
@@ -307,7 +383,7 @@ class Monitor(anomaly.base.AnomalyDetector):
             forget(run)
         self._event("accepted", f"{run} alarms in a row: taking the change as the new normal")
 
-    def _learn_score(self, score: float, y: Any, x: dict, echo: bool = False) -> None:
+    def _learn_score(self, score: float, y: Any, checked: Checked, echo: bool = False) -> None:
         """The threshold learns a finite score (NaN marks an untrusted sample), but not an
         alarm's echo: the scores above it right after an alarm, while the detector's window
         still holds the alarmed sample (one event, one score in the threshold's history); the
@@ -315,27 +391,54 @@ class Monitor(anomaly.base.AnomalyDetector):
         if self.filter_ is not None and not math.isnan(score) and not echo:
             self.filter_.update_threshold(score, y)
         if self.calibration_ is not None:
-            self.calibration_.learn(score, x)
+            self.calibration_.learn(score, self._calibration_input(checked))
 
-    def _skip(self, z: dict) -> None:
-        name = "pass_one" if self.protect == "learning" else "skip_one"
-        skip = getattr(self.detector_, name, None)
+    def _calibration_input(self, checked: Checked) -> dict | None:
+        """The sample as a calibration reads it (Percentile does not: None)."""
+        if type(self.calibration_) is Percentile:
+            return None
+        return dict(zip(checked.names, checked.filled.tolist(), strict=True))
+
+    def _skip(self, scored: _Scored) -> None:
+        how = "pass" if self.protect == "learning" else "skip"
+        if scored.row is not None:
+            getattr(self.detector_, f"{how}_row")(scored.row)
+            return
+        skip = getattr(self.detector_, f"{how}_one", None)
         if callable(skip):  # a window detector slides past the sample without learning it
-            skip(z)
+            skip(scored.z)
 
-    def _learn_inputs(self, x: dict, guarded: Guarded, changed: tuple[str, ...] = ()) -> None:
+    def _learn_inputs(
+        self,
+        x: Mapping,
+        checked: Checked,
+        changed: tuple[str, ...] = (),
+        fresh: Mapping | None = None,
+    ) -> None:
         self.n_inputs += 1
-        for name in _monitor_blocks.learn_inputs(self.guard_, self.scaler_, x, guarded, changed):
+        learned = _monitor_blocks.learn_inputs(self.guard_, self.scaler_, checked, changed, fresh)
+        for name in learned:
             self._event("feature_reset", f"feature {name!r} changed level: relearning its scale")
-        missing = set(guarded.imputed) - set(guarded.implausible)
-        added, back = self.schema_.learn(guarded.x.keys(), missing)
-        built = getattr(self.detector_, "features", ())
-        self._rebuild += [name for name in added if built and name not in built]
+        missing: Any = ()
+        if checked.missing is not None:
+            implausible = set(checked.implausible)
+            missing = [name for name in checked.imputed() if name not in implausible]
+        added, back = self.schema_.learn(checked.new, missing)
+        if added:
+            built = getattr(self.detector_, "features", ())
+            self._rebuild += [name for name in added if built and name not in built]
         for name in back:
             self._event("feature_back", f"feature {name!r} is back: easing it in")
-        if self.rules_ is not None:
-            for message in self.rules_.learn(guarded.x, guarded.imputed):
-                self._event("feature_varies", message)
+        rules = self.rules_
+        if rules is None:
+            return
+        if callable(getattr(rules, "learn_row", None)):
+            events = rules.learn_row(checked.names, checked.filled, checked.missing)
+        else:
+            guarded = self.guard_.guarded(checked)
+            events = rules.learn(guarded.x, guarded.imputed)
+        for message in events:
+            self._event("feature_varies", message)
 
     def _rebuild_if_added(self) -> None:
         """A feature first seen mid-stream: the detector is rebuilt on every feature and warmed
@@ -365,11 +468,14 @@ class Monitor(anomaly.base.AnomalyDetector):
             return self._explained
         if self.last_score is None:
             raise RuntimeError("nothing scored yet: call score_one first")
-        score, threshold = self.last_score, self.threshold_value
-        scored = self._scored
+        score, scored = self.last_score, self._scored
+        if scored is not None and scored.score is score:  # the sample scored last, as then
+            threshold, above = scored.threshold, scored.above
+        else:  # scored in a block (``score_many``), or learned already
+            threshold, above = self.threshold_value, self.above(score)
         calibrated = None
         if self.calibration_ is not None and scored is not None:
-            calibrated = self.calibration_.calibrate(score, scored.guarded.x)
+            calibrated = self.calibration_.calibrate(score, self._calibration_input(scored.checked))
         finding = None if scored is None else scored.finding
         if finding is not None:
             share = 1.0 / len(finding.features)
@@ -379,19 +485,29 @@ class Monitor(anomaly.base.AnomalyDetector):
                 score, threshold, new, shares, calibrated, finding.kind, finding.reason, not new
             )
         else:
-            errors = getattr(self.detector_, "feature_errors", None)
-            shares = attribution(errors) if errors is not None else ()
-            above = self.above(score) and not self.warming_up
+            shares = self._shares()
+            above = above and not self.warming_up
             new = self._new_alarm(above)
             alarm = Alarm(score, threshold, new, shares, calibrated, ongoing=above and not new)
         self._explained = alarm
         return alarm
 
+    def _shares(self) -> tuple[tuple[str, float], ...]:
+        """Each feature's share of the detector's last error, largest first."""
+        errors_of = getattr(self.detector_, "feature_error_array", None)
+        if callable(errors_of):
+            found = errors_of()
+            return () if found is None else ranked_shares(*found)
+        errors = getattr(self.detector_, "feature_errors", None)
+        return attribution(errors) if errors is not None else ()
+
     def process_one(self, x: dict, y: Any = None) -> Alarm:
         """Score ``x``, decide and explain the alarm, then learn ``x``: the live loop's step."""
-        self.score_one(x)
+        scored = self._score(x)
+        self._keep(scored)
         alarm = self.explain()
-        self.learn_one(x, y)
+        self._scored = None
+        self._learn(x, scored, y)
         return alarm
 
     @property

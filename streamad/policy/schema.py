@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import Any
+
+import numpy as np
 
 __all__ = ["Schema"]
 
@@ -81,12 +83,27 @@ class Schema:
                 eased[name] *= 1.0 - left / (self.rewarm + 1)
         return eased
 
+    def ease_row(self, z: np.ndarray, index: Mapping[str, int]) -> np.ndarray:
+        """:meth:`ease` for a row ``z`` whose features are at ``index`` (a fresh array when a
+        feature is eased, else ``z`` itself)."""
+        if not self.easing:
+            return z
+        eased = z.copy()
+        for name, left in self.easing.items():
+            i = index.get(name)
+            if i is not None and i < len(eased):
+                eased[i] *= 1.0 - left / (self.rewarm + 1)
+        return eased
+
     def learn(self, names: Collection[str], missing: Collection[str]) -> tuple[list, list]:
         """Take in a sample's features and those missing (imputed); returns the features
-        added (seen for the first time) and those back after being gone."""
+        added (seen for the first time) and those back after being gone. ``names`` may be
+        only the sample's features that may be new (those not known yet, at least)."""
         self.expected = None
-        added = sorted(set(names) - self.known)
+        added = sorted(set(names) - self.known) if names else []
         self.known.update(added)
+        if not (missing or self.missing_run or self.easing):  # the common case
+            return added, []
         back = []
         for name in list(self.easing):
             self.easing[name] -= 1

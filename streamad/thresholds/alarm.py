@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from river import anomaly, compose
 
-__all__ = ["Alarm", "attribution", "explain", "top_k_hit_rate"]
+__all__ = ["Alarm", "attribution", "explain", "ranked_shares", "top_k_hit_rate"]
 
 _SHOWN = 5  # features listed by str(alarm)
+_SHARE = operator.itemgetter(1)
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,26 @@ def attribution(errors: Mapping[str, float]) -> tuple[tuple[str, float], ...]:
     total = sum(values.values())
     shares = {name: (v / total if total > 0 else 0.0) for name, v in values.items()}
     return tuple(sorted(shares.items(), key=lambda item: (-item[1], item[0])))
+
+
+def ranked_shares(names: Sequence[str], errors: np.ndarray) -> tuple[tuple[str, float], ...]:
+    """:func:`attribution` of ``errors`` (an array, one error a name of ``names``, which are
+    in sorted order, as a RollingDetector keeps its features): the same pairs, in one sort.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from streamad.thresholds.alarm import ranked_shares
+    >>> ranked_shares(["a", "b", "c"], np.array([1.0, 3.0, 0.0]))
+    (('b', 0.75), ('a', 0.25), ('c', 0.0))
+    """
+    values = errors.tolist()
+    total = sum(values)  # attribution's sum, in its order; not finite if an error is not
+    if not math.isfinite(total) or (values and min(values) < 0):
+        return attribution(dict(zip(names, values, strict=True)))  # its checks, its error
+    shares = (errors / total).tolist() if total > 0 else [0.0] * len(values)
+    # a stable sort, reversed: equal shares keep their (name) order, as attribution's key
+    return tuple(sorted(zip(names, shares, strict=True), key=_SHARE, reverse=True))
 
 
 def _explainable(model: Any) -> Any | None:
