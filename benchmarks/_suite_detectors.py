@@ -15,6 +15,7 @@ Every detector is warm-started the same way where a series has a train split: th
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import torch
@@ -23,7 +24,7 @@ from river import anomaly, preprocessing
 
 from streamad import Guard, Monitor, RollingDetector
 from streamad.modules import Srivastava
-from streamad.thresholds import SigmaThreshold
+from streamad.thresholds import RateThreshold, SigmaThreshold
 
 #: Alarm kinds as codes in the cached arrays (0: no alarm).
 KINDS = {"score": 1, "implausible": 2, "changed": 3, "frozen": 4}
@@ -106,6 +107,7 @@ VARIANTS: dict[str, Callable[[Any], Monitor]] = {
     "no-accept": lambda s: Monitor(accept_after=None),
     "no-rules": lambda s: Monitor(rules=None),
     "sigma": lambda s: Monitor(threshold=SigmaThreshold),
+    "rate5e-4": lambda s: Monitor(threshold=partial(RateThreshold, rate=5e-4)),
     "context": lambda s: Monitor(context=s.context or None),
     "probe": lambda s: Monitor(Terms(clip_grad=1.0), threshold=None, calibration=None),
 }
